@@ -1,0 +1,37 @@
+/* Process-level set-up: steps 1 and last of the notes, limits, threads. */
+#ifndef SOCKLAB_RUNTIME_H
+#define SOCKLAB_RUNTIME_H
+
+#include <pthread.h>
+#include <stddef.h>
+
+#include "socklab/err.h"
+#include "socklab/trace.h"
+
+/* Step 1, "protocol version". Windows needs WSAStartup here; POSIX needs
+ * nothing but one fix: a write to a socket whose peer has gone raises
+ * SIGPIPE, which kills the process by default. We ignore it, so such a
+ * write fails with EPIPE and the program can carry on.
+ * Returns 0, or -1 with ERR filled. */
+int sl_startup(const struct sl_trace *t, char err[SL_ERRLEN]);
+
+/* Last step, "clean up the protocol version" (WSACleanup on Windows). */
+void sl_cleanup(const struct sl_trace *t);
+
+/* Raises the soft RLIMIT_NOFILE to the hard limit, so a server can hold as
+ * many clients as the system lets it. Stores the new limit in *NOW.
+ * Returns 0 or -1. */
+int sl_raise_nofile(long *now);
+
+/* A thread stack big enough for our per-connection threads but small
+ * enough that 10,000 of them fit (the default is 8 MiB of address space). */
+#define SL_THREAD_STACK (128 * 1024)
+
+/* Starts FN(ARG) in a detached thread with a stack of STACK bytes
+ * (0 means SL_THREAD_STACK). Returns 0 or an errno value, as pthreads do. */
+int sl_thread_start_detached(void *(*fn)(void *), void *arg, size_t stack);
+
+/* Same, joinable: the thread id goes to *TID. */
+int sl_thread_start(pthread_t *tid, void *(*fn)(void *), void *arg, size_t stack);
+
+#endif

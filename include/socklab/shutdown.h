@@ -1,0 +1,42 @@
+/* Graceful shutdown on SIGINT/SIGTERM without global variables.
+ *
+ * sl_shutdown_init() blocks SIGINT and SIGTERM in the calling thread (and so
+ * in every thread it creates afterwards) and starts a small thread that
+ * waits for them with sigwait(). When one arrives it records it and makes
+ * sl_shutdown_fd() readable, so an accept loop polling that fd wakes up.
+ * A second signal of the same kind ends the process at once (the default
+ * action), so a stuck program can always be stopped with a second Ctrl-C. */
+#ifndef SOCKLAB_SHUTDOWN_H
+#define SOCKLAB_SHUTDOWN_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "socklab/err.h"
+
+struct sl_shutdown {
+    int pipe_rd;
+    int pipe_wr;
+    atomic_int signo; /* the signal that asked us to stop, or 0 */
+    pthread_t waiter;
+    bool started;
+};
+
+/* Call from main before creating any thread. Returns 0 or -1 + ERR. */
+int sl_shutdown_init(struct sl_shutdown *s, char err[SL_ERRLEN]);
+
+/* Readable once shutdown has been requested; poll it beside other fds. */
+int sl_shutdown_fd(const struct sl_shutdown *s);
+
+/* The signal number that requested shutdown, -1 for sl_shutdown_request,
+ * or 0 while none has. */
+int sl_shutdown_requested(struct sl_shutdown *s);
+
+/* Requests shutdown from the program itself (as if a signal arrived). */
+void sl_shutdown_request(struct sl_shutdown *s);
+
+/* Stops the waiter thread and closes the pipe. */
+void sl_shutdown_free(struct sl_shutdown *s);
+
+#endif

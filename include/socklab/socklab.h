@@ -1,0 +1,16 @@
+/* socklab: the socket mechanics of the classroom notes, written once. */
+#ifndef SOCKLAB_H
+#define SOCKLAB_H
+
+#include "socklab/addr.h"
+#include "socklab/cli.h"
+#include "socklab/err.h"
+#include "socklab/io.h"
+#include "socklab/linereader.h"
+#include "socklab/runtime.h"
+#include "socklab/shutdown.h"
+#include "socklab/tcp.h"
+#include "socklab/trace.h"
+#include "socklab/version.h"
+
+#endif

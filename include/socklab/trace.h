@@ -1,0 +1,66 @@
+/* --trace: the numbered steps of the classroom notes, printed live.
+ *
+ * The notes number the set-up of each kind of program:
+ *   TCP server 1-9, TCP client 1-7, UDP server 1-7, UDP client 1-6.
+ * The library and the tools name a step by what it is (SL_STEP_BIND) and
+ * the trace turns it into the notes' number for the program's role, so
+ * "[4/9] bind [::]:7007" comes out of the same call in every server.
+ *
+ * A trace is a plain value owned by the program; it is read-only once set
+ * up and can be shared by every thread. Each line goes out in one write(). */
+#ifndef SOCKLAB_TRACE_H
+#define SOCKLAB_TRACE_H
+
+#include <stdbool.h>
+
+enum sl_role {
+    SL_ROLE_TCP_SERVER,
+    SL_ROLE_TCP_CLIENT,
+    SL_ROLE_UDP_SERVER,
+    SL_ROLE_UDP_CLIENT,
+};
+
+enum sl_step {
+    SL_STEP_STARTUP,     /* 1. protocol version (WSAStartup on Windows) */
+    SL_STEP_SOCKET,      /* 2. create the socket */
+    SL_STEP_ADDRESS,     /* 3. the server's protocol address */
+    SL_STEP_BIND,        /* 4. bind (servers) */
+    SL_STEP_LISTEN,      /* 5. listen (TCP server) */
+    SL_STEP_ACCEPT,      /* 6. accept (TCP server) */
+    SL_STEP_CONNECT,     /* 4. connect (TCP client) */
+    SL_STEP_COMMUNICATE, /* exchange data */
+    SL_STEP_CLOSE,       /* disconnect / close the socket */
+    SL_STEP_CLEANUP,     /* last: clean up the protocol layer (WSACleanup) */
+};
+
+struct sl_trace {
+    enum sl_role role;
+    bool enabled; /* --trace: print the steps */
+    bool step;    /* --step: pause before each step (see sl_trace_before) */
+    int out_fd;   /* where lines go, normally 2 (stderr) */
+};
+
+/* A trace for ROLE, printing to stderr when ENABLED. */
+void sl_trace_init(struct sl_trace *t, enum sl_role role, bool enabled);
+
+/* The notes' number of STEP for ROLE (1-based), or 0 if ROLE has no such
+ * step; and the number of steps of ROLE (9, 7, 7, 6). */
+int sl_step_number(enum sl_role role, enum sl_step step);
+int sl_step_total(enum sl_role role);
+
+/* Called just before STEP runs: the hook where --step pauses. */
+void sl_trace_before(const struct sl_trace *t, enum sl_step step);
+
+/* Prints "[n/N] <text>" for STEP. When FD is a TCP socket, its current
+ * state (getsockopt TCP_INFO) is appended as "  state LISTEN". T may be
+ * NULL or disabled: then nothing happens. */
+void sl_trace_step(const struct sl_trace *t, enum sl_step step, int fd, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* The TCP state of socket FD (Linux TCP_INFO tcpi_state), or -1. */
+int sl_tcp_state(int fd);
+
+/* "ESTABLISHED", "LISTEN", ... for a Linux TCP state number, or "?". */
+const char *sl_tcp_state_name(int state);
+
+#endif

@@ -1,0 +1,104 @@
+/* The command-line conventions every tool shares (see cli.h). */
+#include "socklab/cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "socklab/addr.h"
+#include "socklab/io.h"
+#include "socklab/version.h"
+
+int sl_cli_version(const char *prog)
+{
+    printf("%s (socklab) %s\n", prog, SOCKLAB_VERSION);
+    return SL_EXIT_OK;
+}
+
+/* Formats "PROG: message\n" and writes it in one piece to stderr. */
+static void vreport(const char *prog, const char *fmt, va_list ap)
+{
+    char line[1024];
+    int n = snprintf(line, sizeof line, "%s: ", prog);
+    n += vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
+    if (n > (int)sizeof line - 2)
+        n = (int)sizeof line - 2;
+    line[n++] = '\n';
+    (void)sl_write_all(2, line, (size_t)n);
+}
+
+int sl_cli_usage_error(const char *prog, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(prog, fmt, ap);
+    va_end(ap);
+    return sl_cli_usage_hint(prog);
+}
+
+int sl_cli_usage_hint(const char *prog)
+{
+    fprintf(stderr, "Try '%s --help' for more information.\n", prog);
+    return SL_EXIT_USAGE;
+}
+
+int sl_cli_fail(const char *prog, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(prog, fmt, ap);
+    va_end(ap);
+    return SL_EXIT_FAILURE;
+}
+
+void sl_cli_log(const char *prog, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(prog, fmt, ap);
+    va_end(ap);
+}
+
+int sl_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+    char *end;
+    if (s == NULL || *s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int sl_parse_seconds_ms(const char *s, int *ms)
+{
+    char *end;
+    if (s == NULL || !((*s >= '0' && *s <= '9') || *s == '.'))
+        return -1;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno != 0 || *end != '\0' || !isfinite(v) || v < 0 || v > 86400.0 * 365)
+        return -1;
+    *ms = (int)(v * 1000.0 + 0.5);
+    return 0;
+}
+
+void sl_cli_print_listening(int fd)
+{
+    char where[SL_ADDRSTRLEN];
+    char line[SL_ADDRSTRLEN + 32];
+    int n = snprintf(line, sizeof line, "listening on %s\n",
+                     sl_format_local(fd, where, sizeof where));
+    (void)sl_write_all(2, line, (size_t)n);
+}
+
+const char *sl_cli_basename(const char *argv0)
+{
+    const char *slash = strrchr(argv0, '/');
+    return slash ? slash + 1 : argv0;
+}

@@ -1,0 +1,109 @@
+/* TCP client steps 2-4: socket, server address, connect - for every
+ * address the name resolves to, each with its own time limit. */
+#include "socklab/tcp.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "socklab/addr.h"
+
+static long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* connect() that gives up after TIMEOUT_MS (<= 0: the kernel's own limit).
+ * A non-blocking connect returns EINPROGRESS at once; poll() then waits for
+ * the handshake and SO_ERROR tells how it ended. */
+static int connect_with_timeout(int fd, const struct sockaddr *sa, socklen_t len, int timeout_ms)
+{
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+        return -1;
+    int rc = connect(fd, sa, len);
+    if (rc < 0 && (errno == EINPROGRESS || errno == EINTR)) {
+        long deadline = now_ms() + timeout_ms;
+        struct pollfd p = {.fd = fd, .events = POLLOUT};
+        for (;;) {
+            int wait = -1;
+            if (timeout_ms > 0) {
+                long left = deadline - now_ms();
+                wait = left > 0 ? (int)left : 0;
+            }
+            rc = poll(&p, 1, wait);
+            if (rc < 0 && errno == EINTR)
+                continue;
+            break;
+        }
+        if (rc == 0) {
+            errno = ETIMEDOUT;
+            return -1;
+        }
+        if (rc < 0)
+            return -1;
+        int soerr = 0;
+        socklen_t l = sizeof soerr;
+        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &l) < 0)
+            return -1;
+        if (soerr != 0) {
+            errno = soerr;
+            return -1;
+        }
+        rc = 0;
+    }
+    if (rc < 0)
+        return -1;
+    return fcntl(fd, F_SETFL, fl);
+}
+
+int sl_connect_tcp(const char *host, const char *port, int family, int timeout_ms,
+                   const struct sl_trace *t, char err[SL_ERRLEN])
+{
+    struct addrinfo *res, *ai;
+    char where[SL_ADDRSTRLEN], local[SL_ADDRSTRLEN];
+    int fd = -1;
+
+    if (sl_resolve(host, port, family, SOCK_STREAM, 0, &res, err) < 0)
+        return -1;
+    for (ai = res; ai != NULL; ai = ai->ai_next) {
+        sl_format_addr(ai->ai_addr, ai->ai_addrlen, where, sizeof where);
+
+        sl_trace_before(t, SL_STEP_SOCKET);
+        fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+        if (fd < 0) {
+            sl_errno(err, "socket(%s, SOCK_STREAM)", sl_family_name(ai->ai_family));
+            continue;
+        }
+        sl_trace_step(t, SL_STEP_SOCKET, -1, "socket(%s, SOCK_STREAM) = %d",
+                      sl_family_name(ai->ai_family), fd);
+
+        sl_trace_before(t, SL_STEP_ADDRESS);
+        sl_trace_step(t, SL_STEP_ADDRESS, -1, "server address %s (%s from \"%s\")", where,
+                      sl_family_name(ai->ai_family), host);
+
+        sl_trace_before(t, SL_STEP_CONNECT);
+        if (connect_with_timeout(fd, ai->ai_addr, ai->ai_addrlen, timeout_ms) == 0) {
+            sl_trace_step(t, SL_STEP_CONNECT, fd, "connect %s from %s", where,
+                          sl_format_local(fd, local, sizeof local));
+            break;
+        }
+        if (errno == ETIMEDOUT && timeout_ms > 0)
+            sl_errf(err, "connect %s: timed out after %d ms", where, timeout_ms);
+        else
+            sl_errno(err, "connect %s", where);
+        sl_trace_step(t, SL_STEP_CONNECT, -1, "connect %s failed: %s", where, strerror(errno));
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    return fd;
+}

@@ -1,0 +1,147 @@
+/* tcpecho-server: RFC 862 echo over TCP, one thread per client.
+ * main() follows the notes' TCP server steps 1-9. */
+#include <getopt.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "echo_server.h"
+#include "socklab/socklab.h"
+
+#define DEFAULT_PORT "7007"
+#define BACKLOG 1024
+
+struct options {
+    const char *port;
+    const char *bind;
+    int family;
+    unsigned long max_clients;
+    bool verbose;
+    bool trace;
+};
+
+static void usage(const char *prog)
+{
+    printf("Usage: %s [OPTIONS]\n"
+           "Echo server (RFC 862) over TCP: sends back every byte it receives,\n"
+           "one thread per client.\n\n"
+           "  -p, --port PORT       port to listen on (default " DEFAULT_PORT ", 0: any free port)\n"
+           "  -b, --bind ADDR       address to listen on (default: all, IPv4 and IPv6)\n"
+           "  -4, --ipv4            IPv4 only\n"
+           "  -6, --ipv6            IPv6 only\n"
+           "      --max-clients N   close connections beyond N clients at once (default: no limit)\n"
+           "  -v, --verbose         log every client that connects and leaves\n"
+           "      --trace           print each numbered step of the notes (TCP server 1-9)\n"
+           "  -h, --help            show this help and exit\n"
+           "      --version         show the version and exit\n\n"
+           "Once ready it prints \"listening on ADDR:PORT\" on stderr. SIGINT/SIGTERM stop it.\n",
+           prog);
+}
+
+/* Returns -1 to go on, or the exit status. */
+static int parse_options(int argc, char **argv, const char *prog, struct options *opt)
+{
+    enum { OPT_MAX_CLIENTS = SL_OPT_FIRST_TOOL };
+    static const struct option longopts[] = {
+        {"port", required_argument, NULL, 'p'},
+        {"bind", required_argument, NULL, 'b'},
+        {"ipv4", no_argument, NULL, '4'},
+        {"ipv6", no_argument, NULL, '6'},
+        {"max-clients", required_argument, NULL, OPT_MAX_CLIENTS},
+        {"verbose", no_argument, NULL, 'v'},
+        {"trace", no_argument, NULL, SL_OPT_TRACE},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, SL_OPT_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    char err[SL_ERRLEN];
+    int c;
+
+    *opt = (struct options){.port = DEFAULT_PORT, .family = AF_UNSPEC};
+    while ((c = getopt_long(argc, argv, "p:b:46vh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'p':
+            opt->port = optarg;
+            break;
+        case 'b':
+            opt->bind = optarg;
+            break;
+        case '4':
+        case '6':
+            if (opt->family != AF_UNSPEC)
+                return sl_cli_usage_error(prog, "-4 and -6 exclude each other");
+            opt->family = c == '4' ? AF_INET : AF_INET6;
+            break;
+        case OPT_MAX_CLIENTS:
+            if (sl_parse_ulong(optarg, 1, 10000000, &opt->max_clients) < 0)
+                return sl_cli_usage_error(prog, "--max-clients: not a number >= 1: %s", optarg);
+            break;
+        case 'v':
+            opt->verbose = true;
+            break;
+        case SL_OPT_TRACE:
+            opt->trace = true;
+            break;
+        case 'h':
+            usage(prog);
+            return SL_EXIT_OK;
+        case SL_OPT_VERSION:
+            return sl_cli_version(prog);
+        default:
+            return sl_cli_usage_hint(prog);
+        }
+    }
+    if (optind < argc)
+        return sl_cli_usage_error(prog, "unexpected argument: %s", argv[optind]);
+    if (sl_check_port(opt->port, SOCK_STREAM, err) < 0)
+        return sl_cli_usage_error(prog, "%s", err);
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    const char *prog = sl_cli_basename(argv[0]);
+    argv[0] = (char *)prog; /* getopt_long names the program by argv[0] */
+    struct options opt;
+    struct echo_server srv = {.prog = prog};
+    struct sl_shutdown stop;
+    char err[SL_ERRLEN];
+
+    int rc = parse_options(argc, argv, prog, &opt);
+    if (rc >= 0)
+        return rc;
+    sl_trace_init(&srv.trace, SL_ROLE_TCP_SERVER, opt.trace);
+    srv.verbose = opt.verbose;
+    srv.max_clients = opt.max_clients;
+    if (echo_server_init(&srv) < 0)
+        return sl_cli_fail(prog, "initialisation failed");
+    /* One descriptor per client: take all the system allows us. */
+    (void)sl_raise_nofile(NULL);
+
+    /* 1. protocol version */
+    if (sl_startup(&srv.trace, err) < 0)
+        return sl_cli_fail(prog, "%s", err);
+    if (sl_shutdown_init(&stop, err) < 0)
+        return sl_cli_fail(prog, "%s", err);
+
+    /* 2. socket  3. address  4. bind  5. listen */
+    int lfd = sl_listen_tcp(opt.bind, opt.port, opt.family, BACKLOG, &srv.trace, err);
+    if (lfd < 0) {
+        sl_shutdown_free(&stop);
+        return sl_cli_fail(prog, "%s", err);
+    }
+    sl_cli_print_listening(lfd);
+
+    /* 6. accept, one thread per client: 7. communicate  8. disconnect */
+    echo_server_run(&srv, lfd, sl_shutdown_fd(&stop));
+
+    if (opt.verbose)
+        sl_cli_log(prog, "shutting down");
+    close(lfd);
+    echo_server_stop_all(&srv, 2000);
+    sl_shutdown_free(&stop);
+
+    /* 9. cleanup */
+    sl_cleanup(&srv.trace);
+    return SL_EXIT_OK;
+}
