@@ -110,13 +110,13 @@ int sl_split_hostport(const char *in, char *host, size_t hostlen, char *port, si
         sl_errf(err, "address %s: empty host", in);
         goto invalid;
     }
+    if (sl_check_port(colon + 1, 0, err) < 0)
+        return -1;
     if (hlen >= hostlen || strlen(colon + 1) >= portlen) {
         sl_errf(err, "address %s: too long", in);
         errno = ENAMETOOLONG;
         return -1;
     }
-    if (sl_check_port(colon + 1, 0, err) < 0)
-        return -1;
     memcpy(host, hstart, hlen);
     host[hlen] = '\0';
     strcpy(port, colon + 1);

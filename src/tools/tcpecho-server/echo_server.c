@@ -102,6 +102,9 @@ static void start_session(struct echo_server *srv, int fd, const struct sockaddr
     s->srv = srv;
     s->fd = fd;
     sl_format_addr((const struct sockaddr *)peer, peerlen, s->peer, sizeof s->peer);
+    /* Once the thread runs, S belongs to it (it may end and free S at once). */
+    char who[SL_ADDRSTRLEN];
+    memcpy(who, s->peer, sizeof who);
 
     pthread_mutex_lock(&srv->lock);
     if (srv->max_clients && srv->nclients >= srv->max_clients) {
@@ -123,11 +126,11 @@ static void start_session(struct echo_server *srv, int fd, const struct sockaddr
         unlink_session(srv, s);
     pthread_mutex_unlock(&srv->lock);
     if (rc != 0) {
-        sl_cli_log(srv->prog, "%s refused: cannot start a thread: %s", s->peer, strerror(rc));
+        sl_cli_log(srv->prog, "%s refused: cannot start a thread: %s", who, strerror(rc));
         goto refuse;
     }
     if (srv->verbose)
-        sl_cli_log(srv->prog, "%s connected (%lu clients)", s->peer, n);
+        sl_cli_log(srv->prog, "%s connected (%lu clients)", who, n);
     return;
 refuse:
     close(fd);
