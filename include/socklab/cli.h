@@ -22,7 +22,8 @@ enum { SL_OPT_VERSION = 0x100, SL_OPT_TRACE, SL_OPT_STEP, SL_OPT_FIRST_TOOL };
 int sl_cli_version(const char *prog);
 
 /* Prints "PROG: <message>" and a --help hint to stderr; returns SL_EXIT_USAGE. */
-int sl_cli_usage_error(const char *prog, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int sl_cli_usage_error(const char *prog, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* After getopt_long has already complained about an option: prints only
  * the --help hint; returns SL_EXIT_USAGE. Set argv[0] to the basename before

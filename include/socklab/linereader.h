@@ -21,12 +21,12 @@ enum sl_line_status {
 struct sl_linereader {
     int fd;
     char *buf;
-    size_t cap;     /* max_line + 2: room for the line and its CRLF */
+    size_t cap; /* max_line + 2: room for the line and its CRLF */
     size_t max_line;
-    size_t start;   /* first unconsumed byte */
-    size_t end;     /* one past the last buffered byte */
+    size_t start; /* first unconsumed byte */
+    size_t end;   /* one past the last buffered byte */
     bool eof;
-    bool skipping;  /* inside an over-long line, dropping bytes until LF */
+    bool skipping; /* inside an over-long line, dropping bytes until LF */
 };
 
 /* Prepares LR to read lines of at most MAX_LINE bytes from FD.

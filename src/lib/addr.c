@@ -38,8 +38,8 @@ int sl_check_port(const char *port, int socktype, char err[SL_ERRLEN])
         return 0;
     }
     /* A service name such as "echo": let getaddrinfo decide. */
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = socktype,
-                             .ai_flags = AI_PASSIVE};
+    struct addrinfo hints = {
+        .ai_family = AF_UNSPEC, .ai_socktype = socktype, .ai_flags = AI_PASSIVE};
     struct addrinfo *res = NULL;
     int rc = getaddrinfo(NULL, port, &hints, &res);
     if (rc != 0) {

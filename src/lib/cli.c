@@ -92,8 +92,8 @@ void sl_cli_print_listening(int fd)
 {
     char where[SL_ADDRSTRLEN];
     char line[SL_ADDRSTRLEN + 32];
-    int n = snprintf(line, sizeof line, "listening on %s\n",
-                     sl_format_local(fd, where, sizeof where));
+    int n =
+        snprintf(line, sizeof line, "listening on %s\n", sl_format_local(fd, where, sizeof where));
     (void)sl_write_all(2, line, (size_t)n);
 }
 

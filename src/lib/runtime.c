@@ -46,8 +46,7 @@ int sl_raise_nofile(long *now)
     return 0;
 }
 
-static int start_thread(pthread_t *tid, void *(*fn)(void *), void *arg, size_t stack,
-                        int detach)
+static int start_thread(pthread_t *tid, void *(*fn)(void *), void *arg, size_t stack, int detach)
 {
     pthread_attr_t attr;
     pthread_t ignored;

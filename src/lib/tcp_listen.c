@@ -84,8 +84,8 @@ int sl_listen_tcp(const char *host, const char *port, int family, int backlog,
         /* "::" with IPV6_V6ONLY off takes IPv4 and IPv6 on one socket. */
         host = "::";
         v6only = family == AF_INET6 ? 1 : 0;
-        if (sl_resolve(host, port, AF_INET6, SOCK_STREAM, AI_PASSIVE | AI_NUMERICHOST, &res,
-                       err) == 0) {
+        if (sl_resolve(host, port, AF_INET6, SOCK_STREAM, AI_PASSIVE | AI_NUMERICHOST, &res, err) ==
+            0) {
             fd = listen_on(res, v6only, backlog, t, err);
             freeaddrinfo(res);
             if (fd >= 0 || family == AF_INET6)

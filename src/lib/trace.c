@@ -66,8 +66,8 @@ void sl_trace_step(const struct sl_trace *t, enum sl_step step, int fd, const ch
 
     int state = fd >= 0 ? sl_tcp_state(fd) : -1;
     if (state >= 0)
-        len += snprintf(line + len, sizeof line - (size_t)len, "  state %s",
-                        sl_tcp_state_name(state));
+        len +=
+            snprintf(line + len, sizeof line - (size_t)len, "  state %s", sl_tcp_state_name(state));
     line[len++] = '\n';
     /* One write per line, so lines from several threads never interleave. */
     (void)sl_write_all(t->out_fd, line, (size_t)len);
@@ -90,8 +90,8 @@ const char *sl_tcp_state_name(int state)
 {
     /* Linux numbering, include/net/tcp_states.h. */
     static const char *const names[] = {
-        "?",          "ESTABLISHED", "SYN_SENT", "SYN_RECV",   "FIN_WAIT1", "FIN_WAIT2",
-        "TIME_WAIT",  "CLOSED",      "CLOSE_WAIT", "LAST_ACK", "LISTEN",    "CLOSING",
+        "?",         "ESTABLISHED", "SYN_SENT",   "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",
+        "TIME_WAIT", "CLOSED",      "CLOSE_WAIT", "LAST_ACK", "LISTEN",    "CLOSING",
     };
     if (state < 1 || state >= (int)(sizeof names / sizeof names[0]))
         return "?";

@@ -64,11 +64,11 @@ static void run_basic(size_t c)
     int fd = feed(input, sizeof input - 1);
     assert_int_equal(sl_lr_init(&lr, fd, 16), 0);
     expect_line(&lr, S("one"));
-    expect_line(&lr, S("two"));    /* CRLF */
-    expect_line(&lr, S(""));       /* empty LF line */
-    expect_line(&lr, S(""));       /* empty CRLF line */
+    expect_line(&lr, S("two"));       /* CRLF */
+    expect_line(&lr, S(""));          /* empty LF line */
+    expect_line(&lr, S(""));          /* empty CRLF line */
     expect_line(&lr, S("nul\0byte")); /* embedded NUL kept */
-    expect_line(&lr, S("last"));   /* no newline at the end */
+    expect_line(&lr, S("last"));      /* no newline at the end */
     expect(&lr, SL_LINE_EOF);
     expect(&lr, SL_LINE_EOF);
     sl_lr_free(&lr);
@@ -105,7 +105,7 @@ static void run_limits(size_t c)
     expect_line(&lr, S("abcdefgh"));
     expect(&lr, SL_LINE_TOOLONG);
     expect_line(&lr, S("after")); /* the reader recovers at the next line */
-    expect(&lr, SL_LINE_TOOLONG);  /* reported once, however long */
+    expect(&lr, SL_LINE_TOOLONG); /* reported once, however long */
     expect_line(&lr, S("ok"));
     expect(&lr, SL_LINE_TOOLONG);
     expect(&lr, SL_LINE_EOF);

@@ -123,8 +123,8 @@ static int run_pingpong(const char *prog, const struct bench_options *opt)
     }
     pthread_barrier_init(&start, NULL, (unsigned)nc + 1);
     for (unsigned long i = 0; i < nc; i++) {
-        conns[i] = (struct bench_conn){.opt = opt, .start = &start,
-                                       .lat_ns = lat + i * opt->roundtrips};
+        conns[i] =
+            (struct bench_conn){.opt = opt, .start = &start, .lat_ns = lat + i * opt->roundtrips};
         conns[i].fd = connect_one(prog, opt);
         if (conns[i].fd < 0) {
             conns[i].failed = 1;

@@ -64,9 +64,13 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
     char err[SL_ERRLEN];
     int c;
 
-    *opt = (struct options){.net = {.host = "localhost", .port = DEFAULT_PORT,
-                                    .family = AF_UNSPEC, .connections = 1,
-                                    .roundtrips = 10000, .size = 64, .hold_ms = -1}};
+    *opt = (struct options){.net = {.host = "localhost",
+                                    .port = DEFAULT_PORT,
+                                    .family = AF_UNSPEC,
+                                    .connections = 1,
+                                    .roundtrips = 10000,
+                                    .size = 64,
+                                    .hold_ms = -1}};
     while ((c = getopt_long(argc, argv, "p:w:46c:n:s:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'p':
@@ -74,8 +78,7 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
             break;
         case 'w':
             if (sl_parse_seconds_ms(optarg, &n->timeout_ms) < 0 || n->timeout_ms == 0)
-                return sl_cli_usage_error(prog, "-w: not a positive number of seconds: %s",
-                                          optarg);
+                return sl_cli_usage_error(prog, "-w: not a positive number of seconds: %s", optarg);
             break;
         case '4':
         case '6':
@@ -149,8 +152,8 @@ int main(int argc, char **argv)
         return echo_bench(prog, &opt.net);
 
     /* 2. socket  3. server address  4. connect */
-    int fd = sl_connect_tcp(opt.net.host, opt.net.port, opt.net.family, opt.net.timeout_ms,
-                            &trace, err);
+    int fd =
+        sl_connect_tcp(opt.net.host, opt.net.port, opt.net.family, opt.net.timeout_ms, &trace, err);
     if (fd < 0)
         return sl_cli_fail(prog, "%s", err);
 

@@ -22,20 +22,21 @@ struct options {
 
 static void usage(const char *prog)
 {
-    printf("Usage: %s [OPTIONS]\n"
-           "Echo server (RFC 862) over TCP: sends back every byte it receives,\n"
-           "one thread per client.\n\n"
-           "  -p, --port PORT       port to listen on (default " DEFAULT_PORT ", 0: any free port)\n"
-           "  -b, --bind ADDR       address to listen on (default: all, IPv4 and IPv6)\n"
-           "  -4, --ipv4            IPv4 only\n"
-           "  -6, --ipv6            IPv6 only\n"
-           "      --max-clients N   close connections beyond N clients at once (default: no limit)\n"
-           "  -v, --verbose         log every client that connects and leaves\n"
-           "      --trace           print each numbered step of the notes (TCP server 1-9)\n"
-           "  -h, --help            show this help and exit\n"
-           "      --version         show the version and exit\n\n"
-           "Once ready it prints \"listening on ADDR:PORT\" on stderr. SIGINT/SIGTERM stop it.\n",
-           prog);
+    printf(
+        "Usage: %s [OPTIONS]\n"
+        "Echo server (RFC 862) over TCP: sends back every byte it receives,\n"
+        "one thread per client.\n\n"
+        "  -p, --port PORT       port to listen on (default " DEFAULT_PORT ", 0: any free port)\n"
+        "  -b, --bind ADDR       address to listen on (default: all, IPv4 and IPv6)\n"
+        "  -4, --ipv4            IPv4 only\n"
+        "  -6, --ipv6            IPv6 only\n"
+        "      --max-clients N   close connections beyond N clients at once (default: no limit)\n"
+        "  -v, --verbose         log every client that connects and leaves\n"
+        "      --trace           print each numbered step of the notes (TCP server 1-9)\n"
+        "  -h, --help            show this help and exit\n"
+        "      --version         show the version and exit\n\n"
+        "Once ready it prints \"listening on ADDR:PORT\" on stderr. SIGINT/SIGTERM stop it.\n",
+        prog);
 }
 
 /* Returns -1 to go on, or the exit status. */

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Echo benchmark, side by side in one run:
+#   tcpecho-client --bench against tcpecho-server,
+#   the same client against socat TCP-LISTEN:P,fork,reuseaddr PIPE,
+#   sockperf ping-pong against sockperf server (reference for 1 connection),
+# and 10,000 idle connections held against tcpecho-server (its RSS).
+# Usage: bench/echo.sh [ROUNDS]   (default 3 interleaved rounds; needs socat, sockperf)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-3}
+n1=${N1:-40000}       # round trips, 1 connection
+n100=${N100:-2000}    # round trips per connection, 100 connections
+idle=${IDLE:-10000}
+
+for cmd in socat sockperf; do
+  command -v $cmd >/dev/null || { echo "bench/echo.sh: $cmd not installed (apt-get install $cmd)" >&2; exit 1; }
+done
+cmake --preset release >/dev/null
+cmake --build --preset release -j"$(nproc)" >/dev/null
+bin=build/bin
+tmp=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+
+"$bin/tcpecho-server" -p 0 -4 -b 127.0.0.1 2>"$tmp/srv.err" & pids+=($!); srv_pid=$!
+for _ in $(seq 100); do grep -q 'listening on' "$tmp/srv.err" && break; sleep 0.05; done
+srv_port=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$tmp/srv.err")
+socat_port=$(free_port)
+socat TCP-LISTEN:$socat_port,bind=127.0.0.1,fork,reuseaddr,backlog=1024 PIPE & pids+=($!)
+sp_port=$(free_port)
+sockperf server --tcp -i 127.0.0.1 -p "$sp_port" >/dev/null 2>&1 & pids+=($!)
+wait_port "$socat_port"; wait_port "$sp_port"
+
+rate() { sed -n 's/^round trips\/s: *//p'; }
+p99() { sed -n 's/^latency: .*p99 \([0-9.]*\) us.*/\1/p'; }
+
+declare -A sum
+add() { sum[$1]=$(python3 -c "print(${sum[$1]:-0} + $2)"); }
+echo "round  ours-1c  socat-1c  sockperf-1c  ours-100c  socat-100c"
+for r in $(seq "$rounds"); do
+  a=$("$bin/tcpecho-client" --bench -p "$srv_port" -n "$n1" 127.0.0.1 | rate)
+  b=$("$bin/tcpecho-client" --bench -p "$socat_port" -n "$n1" 127.0.0.1 | rate)
+  c=$(sockperf ping-pong --tcp -i 127.0.0.1 -p "$sp_port" -m 64 -t 3 2>&1 | grep 'Valid Duration' |
+      sed -n 's/.*RunTime=\([0-9.]*\) sec.*ReceivedMessages=\([0-9]*\).*/\2 \1/p' | awk '{printf "%.0f", $1/$2}')
+  d=$("$bin/tcpecho-client" --bench -p "$srv_port" -c 100 -n "$n100" 127.0.0.1 | rate)
+  e=$("$bin/tcpecho-client" --bench -p "$socat_port" -c 100 -n "$n100" 127.0.0.1 | rate)
+  printf "%5d  %7s  %8s  %11s  %9s  %10s\n" "$r" "$a" "$b" "$c" "$d" "$e"
+  add ours1 "$a"; add socat1 "$b"; add sp1 "$c"; add ours100 "$d"; add socat100 "$e"
+done
+
+avg() { python3 -c "print(round(${sum[$1]} / $rounds))"; }
+o1=$(avg ours1); s1=$(avg socat1); p1=$(avg sp1); o100=$(avg ours100); s100=$(avg socat100)
+
+# 10,000 idle connections from a separate process; the server's RSS while held.
+rss_before=$(awk '/VmRSS/ {print $2}' /proc/$srv_pid/status)
+"$bin/tcpecho-client" --bench --idle "$idle" --hold 3 -p "$srv_port" 127.0.0.1 >"$tmp/idle.out" &
+idle_pid=$!
+for _ in $(seq 600); do grep -q 'idle connections' "$tmp/idle.out" && break; sleep 0.05; done
+rss_idle=$(awk '/VmRSS/ {print $2}' /proc/$srv_pid/status)
+threads=$(awk '/Threads/ {print $2}' /proc/$srv_pid/status)
+wait $idle_pid
+cat "$tmp/idle.out"
+
+ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
+cat <<TABLE
+
+| measure (loopback, $rounds interleaved rounds) | tcpecho | socat fork PIPE | sockperf | ours/socat | ours/sockperf |
+|---|---|---|---|---|---|
+| 1 connection, 64 B round trips/s | $o1 | $s1 | $p1 | $(ratio $o1 $s1) | $(ratio $o1 $p1) |
+| 100 connections, 64 B round trips/s (aggregate) | $o100 | $s100 | - | $(ratio $o100 $s100) | - |
+| server RSS, $idle idle connections ($threads threads) | $((rss_idle / 1024)) MiB (idle server: $((rss_before / 1024)) MiB) | - | - | - | - |
+TABLE
