@@ -19,48 +19,69 @@ static int wait_ready(int fd, short events)
     }
 }
 
-int sl_send_all(int fd, const void *buf, size_t len)
+/* The calls xfer_all() loops over, with one signature. */
+typedef ssize_t (*xfer_fn)(int fd, void *buf, size_t len);
+
+static ssize_t send_op(int fd, void *buf, size_t len)
 {
-    const char *p = buf;
-    while (len > 0) {
-        /* MSG_NOSIGNAL: a vanished peer gives EPIPE here, not a SIGPIPE
-         * that would kill the whole server. */
-        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+    /* MSG_NOSIGNAL: a vanished peer gives EPIPE here, not a SIGPIPE that
+     * would kill the whole server. */
+    return send(fd, buf, len, MSG_NOSIGNAL);
+}
+
+static ssize_t write_op(int fd, void *buf, size_t len)
+{
+    return write(fd, buf, len);
+}
+
+static ssize_t recv_op(int fd, void *buf, size_t len)
+{
+    return recv(fd, buf, len, 0);
+}
+
+/* One loop for every "move all LEN bytes" call, as OpenBSD's atomicio():
+ * repeats OP over short transfers, retries EINTR, and waits in poll() for
+ * EVENTS when a non-blocking FD says EAGAIN. Returns the bytes moved (fewer
+ * than LEN only when OP hit end of stream), or -1 with errno set. */
+static ssize_t xfer_all(int fd, void *buf, size_t len, xfer_fn op, short events)
+{
+    char *p = buf;
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = op(fd, p + done, len - done);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                if (wait_ready(fd, POLLOUT) < 0)
-                    return -1;
+            if ((errno == EAGAIN || errno == EWOULDBLOCK) && wait_ready(fd, events) == 0)
                 continue;
-            }
             return -1;
         }
-        p += n;
-        len -= (size_t)n;
+        if (n == 0)
+            break;
+        done += (size_t)n;
     }
-    return 0;
+    return (ssize_t)done;
+}
+
+/* For the writing side a short count is a failure: nothing was lost
+ * silently, so say so (a 0 from send()/write() cannot happen for len > 0). */
+static int all_or_fail(ssize_t moved, size_t len)
+{
+    if (moved == (ssize_t)len)
+        return 0;
+    if (moved >= 0)
+        errno = EIO;
+    return -1;
+}
+
+int sl_send_all(int fd, const void *buf, size_t len)
+{
+    return all_or_fail(xfer_all(fd, (void *)buf, len, send_op, POLLOUT), len);
 }
 
 int sl_write_all(int fd, const void *buf, size_t len)
 {
-    const char *p = buf;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                if (wait_ready(fd, POLLOUT) < 0)
-                    return -1;
-                continue;
-            }
-            return -1;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
+    return all_or_fail(xfer_all(fd, (void *)buf, len, write_op, POLLOUT), len);
 }
 
 ssize_t sl_recv_some(int fd, void *buf, size_t len)
@@ -83,23 +104,6 @@ ssize_t sl_read_some(int fd, void *buf, size_t len)
 
 ssize_t sl_recv_all(int fd, void *buf, size_t len)
 {
-    char *p = buf;
-    size_t got = 0;
-    while (got < len) {
-        ssize_t n = recv(fd, p + got, len - got, 0);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                if (wait_ready(fd, POLLIN) < 0)
-                    return -1;
-                continue;
-            }
-            return -1;
-        }
-        if (n == 0)
-            break; /* the peer closed: report what we have */
-        got += (size_t)n;
-    }
-    return (ssize_t)got;
+    /* A short count means the peer closed: the caller sees what we have. */
+    return xfer_all(fd, buf, len, recv_op, POLLIN);
 }
