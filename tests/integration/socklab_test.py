@@ -39,12 +39,13 @@ def check_sanitizers(testcase, stderr_text, who):
 class Server:
     """A server binary started with `-p 0`; `.port` is the port it bound."""
 
-    def __init__(self, testcase, name, *args, ready_timeout=10.0, stdin=subprocess.DEVNULL):
+    def __init__(self, testcase, name, *args, ready_timeout=10.0, stdin=subprocess.DEVNULL,
+                 preexec_fn=None):
         self.testcase = testcase
         self.name = name
         self.argv = [tool(name), "-p", "0", *args]
         self.proc = subprocess.Popen(self.argv, stdin=stdin, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE)
+                                     stderr=subprocess.PIPE, preexec_fn=preexec_fn)
         self._err = bytearray()
         self._out = bytearray()
         self._lock = threading.Lock()

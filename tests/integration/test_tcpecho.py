@@ -1,11 +1,13 @@
 """tcpecho-server and tcpecho-client, end to end on loopback."""
 # labels: threaded
 import os
+import resource
 import shutil
 import socket
 import struct
 import subprocess
 import threading
+import time
 import unittest
 
 from socklab_test import Server, connect, recv_exactly, recv_until_eof, run, tool
@@ -136,6 +138,39 @@ class EchoServerOptionsTest(unittest.TestCase):
                         r"\[8/9\] close fd \d+", r"\[9/9\] cleanup"):
             self.assertRegex(err, pattern)
         self.assertEqual(err.count("listening on"), 1)
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class OutOfDescriptorsTest(unittest.TestCase):
+    def test_emfile_backs_off_and_recovers(self):
+        # Hard limit 32: the server cannot raise it, so accept() hits EMFILE.
+        limit = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (32, 32))
+        srv = Server(self, "tcpecho-server", "-4", "-b", "127.0.0.1", preexec_fn=limit)
+        socks = [connect(srv.port) for _ in range(40)]  # the kernel queues them all
+        try:
+            srv.wait_stderr(r"accept: Too many open files")
+            before = cpu_seconds(srv.proc.pid)
+            time.sleep(1.0)
+            used = cpu_seconds(srv.proc.pid) - before
+            self.assertLess(used, 0.3, "the accept loop spins on EMFILE")
+            # Served clients still echo while others wait in the backlog.
+            socks[0].sendall(b"first")
+            self.assertEqual(recv_exactly(socks[0], 5), b"first")
+            for s in socks[:20]:
+                s.close()
+            # Descriptors are free again: the queued clients are served.
+            for s in socks[-10:]:
+                s.sendall(b"late")
+                self.assertEqual(recv_exactly(s, 4), b"late")
+        finally:
+            for s in socks:
+                s.close()
+        self.assertEqual(srv.stop(), 0)
 
 
 class CliConventionsTest(unittest.TestCase):
