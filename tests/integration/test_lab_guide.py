@@ -1,0 +1,146 @@
+"""Runs every command of the lab guide (docs/lab/{en,zh}/*.md), so it cannot rot.
+
+A guide page marks each shell block with an HTML comment (invisible when rendered):
+
+    <!-- lab: bg NAME wait=REGEX -->    start the next block in the background as NAME and
+                                        wait until its output matches REGEX
+    <!-- lab: run expect=REGEX -->      run the next block; it must exit 0 and its output
+                                        (stdout + stderr) must match REGEX (optional; expect=
+                                        may be repeated: each must match)
+    <!-- lab: run rc=N expect=REGEX --> the same, but it must exit with status N
+    <!-- lab: stop NAME expect=REGEX --> SIGINT to NAME; it must exit 0 and everything it
+                                        printed must match REGEX (optional)
+
+Blocks run with bash, in a fresh temporary directory, with the freshly built tools first
+on PATH. The Chinese and English pages must carry exactly the same commands and marks,
+which are run once.
+"""
+# labels: threaded
+import glob
+import os
+import re
+import shlex
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+
+from socklab_test import BIN, SANITIZER_MARKS
+
+LAB = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "lab")
+MARK = re.compile(r"<!-- lab: (.*?) -->\s*\n```(?:sh|bash|console)?\n(.*?)```", re.S)
+
+
+def parse(path):
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    steps = []
+    for m in MARK.finditer(text):
+        words = shlex.split(m.group(1))
+        kind, args = words[0], words[1:]
+        opts = {}
+        for a in args:
+            if "=" in a:
+                key, value = a.split("=", 1)
+                opts.setdefault(key, []).append(value)
+        opts = {k: tuple(v) for k, v in opts.items()}
+        names = [a for a in args if "=" not in a]
+        # Comment lines may be translated; the commands may not differ.
+        script = "\n".join(l for l in m.group(2).splitlines() if not l.lstrip().startswith("#"))
+        steps.append((kind, names[0] if names else None, opts, script if kind != "stop" else ""))
+    return steps
+
+
+class Background:
+    def __init__(self, script, cwd, env):
+        self.proc = subprocess.Popen(["bash", "-c", "exec " + script.strip()], cwd=cwd,
+                                     env=env, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.out = bytearray()
+        self.lock = threading.Lock()
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self):
+        for chunk in iter(lambda: self.proc.stdout.read1(65536), b""):
+            with self.lock:
+                self.out.extend(chunk)
+        self.proc.stdout.close()
+
+    def text(self):
+        with self.lock:
+            return bytes(self.out).decode("utf-8", "replace")
+
+
+class LabGuideTest(unittest.TestCase):
+    def pages(self):
+        en = sorted(glob.glob(os.path.join(LAB, "en", "*.md")))
+        if not en:
+            self.skipTest("no lab guide pages")
+        return en
+
+    def test_both_languages_have_the_same_commands(self):
+        for en in self.pages():
+            zh = en.replace(os.sep + "en" + os.sep, os.sep + "zh" + os.sep)
+            self.assertTrue(os.path.exists(zh), f"no Chinese page for {en}")
+            self.assertEqual(parse(en), parse(zh), f"{en} and {zh} differ in commands")
+            self.assertTrue(parse(en), f"{en} has no runnable command")
+
+    def test_every_command_runs(self):
+        for page in self.pages():
+            with self.subTest(page=os.path.basename(page)):
+                self.run_page(page)
+
+    def run_page(self, page):
+        env = dict(os.environ, PATH=os.path.abspath(BIN) + os.pathsep + os.environ["PATH"],
+                   NO_COLOR="1", LC_ALL="C.UTF-8")
+        bg = {}
+        with tempfile.TemporaryDirectory() as cwd:
+            try:
+                for kind, name, opts, script in parse(page):
+                    where = f"{os.path.basename(page)}: {script.strip()}"
+                    if kind == "bg":
+                        bg[name] = Background(script, cwd, env)
+                        self.wait_for(bg[name], opts.get("wait", (".",))[0], where)
+                    elif kind == "run":
+                        p = subprocess.run(["bash", "-c", script], cwd=cwd, env=env,
+                                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                           stdin=subprocess.DEVNULL, timeout=60)
+                        out = p.stdout.decode("utf-8", "replace")
+                        self.assertEqual(p.returncode, int(opts.get("rc", ("0",))[0]),
+                                         f"{where}\nexit {p.returncode}:\n{out}")
+                        self.check(out, opts.get("expect"), where)
+                    elif kind == "stop":
+                        proc = bg.pop(name)
+                        proc.proc.send_signal(signal.SIGINT)
+                        rc = proc.proc.wait(20)
+                        time.sleep(0.05)
+                        self.assertEqual(rc, 0, f"{where}: {name} exit {rc}:\n{proc.text()}")
+                        self.check(proc.text(), opts.get("expect"), where)
+                    else:
+                        self.fail(f"{page}: unknown lab mark {kind}")
+            finally:
+                for proc in bg.values():
+                    proc.proc.kill()
+                    proc.proc.wait()
+
+    def wait_for(self, proc, pattern, where):
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if re.search(pattern, proc.text(), re.M):
+                return
+            if proc.proc.poll() is not None:
+                break
+            time.sleep(0.02)
+        self.fail(f"{where}: no /{pattern}/ in:\n{proc.text()}")
+
+    def check(self, out, patterns, where):
+        for mark in SANITIZER_MARKS:
+            self.assertNotIn(mark, out, where)
+        for pattern in patterns or ():
+            self.assertRegex(out, re.compile(pattern, re.M), where)
+
+
+if __name__ == "__main__":
+    unittest.main()
