@@ -2,6 +2,7 @@
  * Each thread sends SIZE bytes, waits for all SIZE to come back, and
  * records how long that round trip took. */
 #include <errno.h>
+#include <pthread.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,11 +16,24 @@
 
 #define WARMUP_ROUNDTRIPS 100
 
+/* One connection's progress through its current round trip. */
 struct bench_conn {
+    int fd;
+    unsigned long done; /* round trips completed */
+    size_t sent, got;   /* bytes of the current message sent / echoed back */
+    uint64_t t0;        /* when the current round trip started */
+};
+
+/* A worker thread drives several connections with poll(): fewer threads
+ * than connections means fewer context switches on the client side, so
+ * the figures say more about the server. */
+struct bench_worker {
     const struct bench_options *opt;
     pthread_barrier_t *start;
-    int fd;
-    uint32_t *lat_ns; /* one entry per round trip */
+    struct bench_conn *conns;
+    size_t nconns;
+    uint32_t *lat_ns; /* one entry per measured round trip */
+    size_t nlat;
     char err[SL_ERRLEN];
     int failed;
 };
@@ -31,49 +45,132 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* One round trip: send MSG, read its echo into BACK, check it. */
-static int roundtrip(int fd, const char *msg, char *back, size_t size, char *err)
+static int worker_fail(struct bench_worker *w, const char *what)
 {
-    if (sl_send_all(fd, msg, size) < 0) {
-        snprintf(err, SL_ERRLEN, "send: %s", strerror(errno));
+    snprintf(w->err, SL_ERRLEN, "%s: %s", what, strerror(errno));
+    w->failed = 1;
+    return -1;
+}
+
+/* Sends what the socket takes of the current message without blocking:
+ * a big message is echoed while we still send it, so we must keep reading. */
+static int push(struct bench_worker *w, struct bench_conn *c, const char *msg)
+{
+    size_t size = w->opt->size;
+    while (c->sent < size) {
+        ssize_t n = send(c->fd, msg + c->sent, size - c->sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return 0;
+            return worker_fail(w, "send");
+        }
+        c->sent += (size_t)n;
+    }
+    return 0;
+}
+
+/* Reads echo bytes and checks them against MSG. FLAGS: 0 blocks, or
+ * MSG_DONTWAIT after poll() said readable. Returns 1 when a round trip
+ * completed, 0 to go on, -1 on failure. */
+static int pull(struct bench_worker *w, struct bench_conn *c, const char *msg, char *buf,
+                size_t buflen, int flags)
+{
+    size_t size = w->opt->size;
+    size_t want = size - c->got < buflen ? size - c->got : buflen;
+    ssize_t n = recv(c->fd, buf, want, flags);
+    if (n < 0)
+        return errno == EINTR || errno == EAGAIN ? 0 : worker_fail(w, "recv");
+    if (n == 0) {
+        snprintf(w->err, SL_ERRLEN, "the server closed the connection");
+        w->failed = 1;
         return -1;
     }
-    ssize_t n = sl_recv_all(fd, back, size);
-    if (n < 0) {
-        snprintf(err, SL_ERRLEN, "recv: %s", strerror(errno));
+    if (memcmp(buf, msg + c->got, (size_t)n) != 0) {
+        snprintf(w->err, SL_ERRLEN, "the echo differs from what was sent");
+        w->failed = 1;
         return -1;
     }
-    if ((size_t)n != size || memcmp(msg, back, size) != 0) {
-        snprintf(err, SL_ERRLEN, "the echo differs from what was sent");
-        return -1;
+    c->got += (size_t)n;
+    return c->got == size;
+}
+
+/* Runs ROUNDTRIPS round trips on every connection of W, recording each
+ * latency into LAT (NULL: warm-up, not recorded). */
+static int drive(struct bench_worker *w, unsigned long roundtrips, uint32_t *lat, const char *msg,
+                 char *buf, size_t buflen, struct pollfd *pfd)
+{
+    size_t active = 0, nlat = 0;
+    for (size_t i = 0; i < w->nconns; i++) {
+        struct bench_conn *c = &w->conns[i];
+        *c = (struct bench_conn){.fd = c->fd, .t0 = now_ns()};
+        if (push(w, c, msg) < 0)
+            return -1;
+        active++;
+    }
+    while (active > 0) {
+        int solo = w->nconns == 1 && w->conns[0].sent == w->opt->size;
+        if (!solo) {
+            for (size_t i = 0; i < w->nconns; i++) {
+                struct bench_conn *c = &w->conns[i];
+                pfd[i].fd = c->done < roundtrips ? c->fd : -1;
+                pfd[i].events = (short)(POLLIN | (c->sent < w->opt->size ? POLLOUT : 0));
+            }
+            if (poll(pfd, (nfds_t)w->nconns, -1) < 0 && errno != EINTR)
+                return worker_fail(w, "poll");
+        }
+        for (size_t i = 0; i < w->nconns; i++) {
+            struct bench_conn *c = &w->conns[i];
+            if (c->done >= roundtrips || (!solo && pfd[i].revents == 0))
+                continue;
+            if (!solo && (pfd[i].revents & POLLOUT) && push(w, c, msg) < 0)
+                return -1;
+            if (!solo && !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            int rc = pull(w, c, msg, buf, buflen, solo ? 0 : MSG_DONTWAIT);
+            if (rc < 0)
+                return -1;
+            if (rc == 0)
+                continue;
+            uint64_t dt = now_ns() - c->t0;
+            if (lat)
+                lat[nlat++] = dt > UINT32_MAX ? UINT32_MAX : (uint32_t)dt;
+            if (++c->done == roundtrips) {
+                active--;
+                continue;
+            }
+            c->sent = c->got = 0;
+            c->t0 = now_ns();
+            if (push(w, c, msg) < 0)
+                return -1;
+        }
     }
     return 0;
 }
 
 static void *bench_thread(void *arg)
 {
-    struct bench_conn *c = arg;
-    size_t size = c->opt->size;
-    char *msg = malloc(size), *back = malloc(size);
+    struct bench_worker *w = arg;
+    size_t size = w->opt->size, buflen = size < 65536 ? size : 65536;
+    char *msg = malloc(size), *buf = malloc(buflen);
+    struct pollfd *pfd = calloc(w->nconns, sizeof *pfd);
 
-    if (msg == NULL || back == NULL) {
-        snprintf(c->err, SL_ERRLEN, "out of memory");
-        c->failed = 1;
+    if (msg == NULL || buf == NULL || pfd == NULL) {
+        snprintf(w->err, SL_ERRLEN, "out of memory");
+        w->failed = 1;
     } else {
         for (size_t i = 0; i < size; i++)
             msg[i] = (char)('a' + i % 26);
-        for (int i = 0; i < WARMUP_ROUNDTRIPS && !c->failed; i++)
-            c->failed = roundtrip(c->fd, msg, back, size, c->err) < 0;
+        if (!w->failed)
+            drive(w, WARMUP_ROUNDTRIPS, NULL, msg, buf, buflen, pfd);
     }
-    pthread_barrier_wait(c->start);
-    for (unsigned long i = 0; i < c->opt->roundtrips && !c->failed; i++) {
-        uint64_t t0 = now_ns();
-        c->failed = roundtrip(c->fd, msg, back, size, c->err) < 0;
-        uint64_t dt = now_ns() - t0;
-        c->lat_ns[i] = dt > UINT32_MAX ? UINT32_MAX : (uint32_t)dt;
-    }
+    pthread_barrier_wait(w->start);
+    if (!w->failed)
+        drive(w, w->opt->roundtrips, w->lat_ns, msg, buf, buflen, pfd);
     free(msg);
-    free(back);
+    free(buf);
+    free(pfd);
     return NULL;
 }
 
@@ -107,59 +204,66 @@ static int connect_one(const char *prog, const struct bench_options *opt)
     return fd;
 }
 
+/* Spreads NC connections over the workers, connects them, runs them all
+ * from one barrier, and reports. */
 static int run_pingpong(const char *prog, const struct bench_options *opt)
 {
     unsigned long nc = opt->connections;
+    unsigned long nw = opt->threads ? opt->threads : (nc < 2 ? nc : 2);
     struct bench_conn *conns = calloc(nc, sizeof *conns);
+    struct bench_worker *workers = calloc(nw, sizeof *workers);
     uint32_t *lat = calloc(nc * opt->roundtrips, sizeof *lat);
-    pthread_t *tids = calloc(nc, sizeof *tids);
+    pthread_t *tids = calloc(nw, sizeof *tids);
     pthread_barrier_t start;
-    unsigned long started = 0;
     int rc = SL_EXIT_FAILURE;
 
-    if (!conns || !lat || !tids) {
-        sl_cli_fail(prog, "out of memory for %lu x %lu round trips", nc, opt->roundtrips);
+    if (nw > nc)
+        nw = nc;
+    if (!conns || !workers || !lat || !tids) {
+        rc = sl_cli_fail(prog, "out of memory for %lu x %lu round trips", nc, opt->roundtrips);
         goto out;
     }
-    pthread_barrier_init(&start, NULL, (unsigned)nc + 1);
+    for (unsigned long i = 0; i < nc; i++)
+        conns[i].fd = -1;
     for (unsigned long i = 0; i < nc; i++) {
-        conns[i] =
-            (struct bench_conn){.opt = opt, .start = &start, .lat_ns = lat + i * opt->roundtrips};
         conns[i].fd = connect_one(prog, opt);
-        if (conns[i].fd < 0) {
-            conns[i].failed = 1;
-            snprintf(conns[i].err, SL_ERRLEN, "not connected");
-        }
+        if (conns[i].fd < 0)
+            goto out;
     }
-    for (; started < nc; started++)
-        if (sl_thread_start(&tids[started], bench_thread, &conns[started], 256 * 1024) != 0)
-            break;
-    if (started < nc) {
-        /* The barrier counts on every thread: without them, give up now. */
-        sl_cli_fail(prog, "cannot start %lu threads", nc);
-        exit(SL_EXIT_FAILURE);
+    pthread_barrier_init(&start, NULL, (unsigned)nw + 1);
+    for (unsigned long i = 0, first = 0; i < nw; i++) {
+        unsigned long n = nc / nw + (i < nc % nw);
+        workers[i] = (struct bench_worker){.opt = opt,
+                                           .start = &start,
+                                           .conns = conns + first,
+                                           .nconns = n,
+                                           .lat_ns = lat + first * opt->roundtrips};
+        first += n;
+        if (sl_thread_start(&tids[i], bench_thread, &workers[i], 256 * 1024) != 0) {
+            /* The barrier counts on every thread: without them, give up now. */
+            sl_cli_fail(prog, "cannot start %lu threads", nw);
+            exit(SL_EXIT_FAILURE);
+        }
     }
     pthread_barrier_wait(&start);
     uint64_t t0 = now_ns();
-    for (unsigned long i = 0; i < nc; i++)
+    for (unsigned long i = 0; i < nw; i++)
         pthread_join(tids[i], NULL);
     double secs = (double)(now_ns() - t0) / 1e9;
     pthread_barrier_destroy(&start);
 
     rc = SL_EXIT_OK;
-    for (unsigned long i = 0; i < nc; i++) {
-        if (conns[i].failed) {
-            rc = sl_cli_fail(prog, "connection %lu: %s", i + 1, conns[i].err);
-            break;
-        }
-    }
+    for (unsigned long i = 0; i < nw && rc == SL_EXIT_OK; i++)
+        if (workers[i].failed)
+            rc = sl_cli_fail(prog, "%s", workers[i].err);
     if (rc == SL_EXIT_OK)
         report(opt, lat, nc * opt->roundtrips, secs);
-    for (unsigned long i = 0; i < nc; i++)
+out:
+    for (unsigned long i = 0; conns && i < nc; i++)
         if (conns[i].fd >= 0)
             close(conns[i].fd);
-out:
     free(conns);
+    free(workers);
     free(lat);
     free(tids);
     return rc;
@@ -194,7 +298,12 @@ static int run_idle(const char *prog, const struct bench_options *opt)
     for (; open_ok < opt->idle; open_ok++) {
         char back;
         int fd = connect_one(prog, opt);
-        if (fd < 0 || roundtrip(fd, "x", &back, 1, err) < 0) {
+        errno = 0;
+        if (fd >= 0 && (sl_send_all(fd, "x", 1) < 0 || sl_recv_all(fd, &back, 1) != 1))
+            snprintf(err, sizeof err, "no echo: %s", errno ? strerror(errno) : "closed");
+        else if (fd >= 0)
+            err[0] = '\0';
+        if (fd < 0 || err[0] != '\0') {
             if (fd >= 0) {
                 sl_cli_log(prog, "connection %lu: %s", open_ok + 1, err);
                 close(fd);

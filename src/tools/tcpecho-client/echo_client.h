@@ -20,6 +20,7 @@ struct bench_options {
     unsigned long connections; /* -c */
     unsigned long roundtrips;  /* -n, per connection */
     unsigned long size;        /* -s, bytes per message */
+    unsigned long threads;     /* -T, client threads (0: min(connections, 2)) */
     unsigned long idle;        /* --idle: connections to open and hold */
     int hold_ms;               /* --hold: how long to hold them (-1: until stdin ends) */
 };

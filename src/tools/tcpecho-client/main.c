@@ -35,6 +35,7 @@ static void usage(const char *prog)
            "  -c, --connections N   connections at once (default 1)\n"
            "  -n, --roundtrips N    round trips per connection (default 10000)\n"
            "  -s, --size BYTES      message size (default 64)\n"
+           "  -T, --threads N       client threads sharing the connections (default 2)\n"
            "      --idle N          open N connections, check each echoes, hold them\n"
            "      --hold SECONDS    how long to hold --idle connections (default: until\n"
            "                        standard input ends)\n",
@@ -54,6 +55,7 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
         {"connections", required_argument, NULL, 'c'},
         {"roundtrips", required_argument, NULL, 'n'},
         {"size", required_argument, NULL, 's'},
+        {"threads", required_argument, NULL, 'T'},
         {"idle", required_argument, NULL, OPT_IDLE},
         {"hold", required_argument, NULL, OPT_HOLD},
         {"help", no_argument, NULL, 'h'},
@@ -71,7 +73,7 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
                                     .roundtrips = 10000,
                                     .size = 64,
                                     .hold_ms = -1}};
-    while ((c = getopt_long(argc, argv, "p:w:46c:n:s:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "p:w:46c:n:s:T:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'p':
             n->port = optarg;
@@ -103,6 +105,10 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
         case 's':
             if (sl_parse_ulong(optarg, 1, 64UL << 20, &n->size) < 0)
                 return sl_cli_usage_error(prog, "-s: not a size in 1-67108864: %s", optarg);
+            break;
+        case 'T':
+            if (sl_parse_ulong(optarg, 1, 1000, &n->threads) < 0)
+                return sl_cli_usage_error(prog, "-T: not a number in 1-1000: %s", optarg);
             break;
         case OPT_IDLE:
             if (sl_parse_ulong(optarg, 1, 100000, &n->idle) < 0)
