@@ -4,10 +4,10 @@
 #   the same client against socat TCP-LISTEN:P,fork,reuseaddr PIPE,
 #   sockperf ping-pong against sockperf server (reference for 1 connection),
 # and 10,000 idle connections held against tcpecho-server (its RSS).
-# Usage: bench/echo.sh [ROUNDS]   (default 3 interleaved rounds; needs socat, sockperf)
+# Usage: bench/echo.sh [ROUNDS]   (default 5 interleaved rounds; needs socat, sockperf)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rounds=${1:-3}
+rounds=${1:-5}
 n1=${N1:-40000}       # round trips, 1 connection
 n100=${N100:-2000}    # round trips per connection, 100 connections
 idle=${IDLE:-10000}
@@ -38,8 +38,10 @@ wait_port "$socat_port"; wait_port "$sp_port"
 rate() { sed -n 's/^round trips\/s: *//p'; }
 p99() { sed -n 's/^latency: .*p99 \([0-9.]*\) us.*/\1/p'; }
 
-declare -A sum
-add() { sum[$1]=$(python3 -c "print(${sum[$1]:-0} + $2)"); }
+# Each figure is the median of the rounds: one-connection ping-pong on two
+# cores swings with the scheduler, and the median shrugs off a bad round.
+declare -A runs
+add() { runs[$1]="${runs[$1]:-} $2"; }
 echo "round  ours-1c  socat-1c  sockperf-1c  ours-100c  socat-100c"
 for r in $(seq "$rounds"); do
   a=$("$bin/tcpecho-client" --bench -p "$srv_port" -n "$n1" 127.0.0.1 | rate)
@@ -52,8 +54,8 @@ for r in $(seq "$rounds"); do
   add ours1 "$a"; add socat1 "$b"; add sp1 "$c"; add ours100 "$d"; add socat100 "$e"
 done
 
-avg() { python3 -c "print(round(${sum[$1]} / $rounds))"; }
-o1=$(avg ours1); s1=$(avg socat1); p1=$(avg sp1); o100=$(avg ours100); s100=$(avg socat100)
+median() { python3 -c "import statistics, sys; print(round(statistics.median(map(float, sys.argv[1:]))))" ${runs[$1]}; }
+o1=$(median ours1); s1=$(median socat1); p1=$(median sp1); o100=$(median ours100); s100=$(median socat100)
 
 # 10,000 idle connections from a separate process; the server's RSS while held.
 rss_before=$(awk '/VmRSS/ {print $2}' /proc/$srv_pid/status)
@@ -68,7 +70,7 @@ cat "$tmp/idle.out"
 ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
 cat <<TABLE
 
-| measure (loopback, $rounds interleaved rounds) | tcpecho | socat fork PIPE | sockperf | ours/socat | ours/sockperf |
+| measure (loopback, median of $rounds interleaved rounds) | tcpecho | socat fork PIPE | sockperf | ours/socat | ours/sockperf |
 |---|---|---|---|---|---|
 | 1 connection, 64 B round trips/s | $o1 | $s1 | $p1 | $(ratio $o1 $s1) | $(ratio $o1 $p1) |
 | 100 connections, 64 B round trips/s (aggregate) | $o100 | $s100 | - | $(ratio $o100 $s100) | - |
