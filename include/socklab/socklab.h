@@ -11,6 +11,7 @@
 #include "socklab/shutdown.h"
 #include "socklab/tcp.h"
 #include "socklab/trace.h"
+#include "socklab/utf8.h"
 #include "socklab/version.h"
 
 #endif

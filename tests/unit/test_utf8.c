@@ -1,0 +1,95 @@
+/* The chat sanitiser: what may reach another user's terminal. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "socklab/utf8.h"
+
+static void expect_clean(const char *in, size_t len, const char *want)
+{
+    char out[SL_SANITIZED_MAX(64)];
+    assert_true(len <= 64);
+    size_t n = sl_sanitize_text(in, len, out);
+    if (n != strlen(want) || memcmp(out, want, n) != 0)
+        fail_msg("sanitised %zu bytes to \"%.*s\", want \"%s\"", len, (int)n, out, want);
+}
+
+#define CLEAN(lit, want) expect_clean(lit, sizeof(lit) - 1, want)
+#define FFFD "\xEF\xBF\xBD"
+
+static void test_valid_text_untouched(void **state)
+{
+    (void)state;
+    CLEAN("hello, world", "hello, world");
+    CLEAN("你好，世界！", "你好，世界！");
+    CLEAN("tab\there", "tab\there");
+    CLEAN("emoji \xF0\x9F\x98\x80 and \xE2\x82\xAC", "emoji \xF0\x9F\x98\x80 and \xE2\x82\xAC");
+    CLEAN("max \xF4\x8F\xBF\xBF", "max \xF4\x8F\xBF\xBF"); /* U+10FFFF */
+    CLEAN("", "");
+}
+
+static void test_controls_neutralised(void **state)
+{
+    (void)state;
+    CLEAN("\x1b[2J\x1b]0;pwned\x07", "^[[2J^[]0;pwned^G");
+    CLEAN("a\rb\nc\bd", "a^Mb^Jc^Hd");
+    CLEAN("nul\0here", "nul^@here");
+    CLEAN("del\x7f", "del^?");
+    CLEAN("\xC2\x9B" "31m", FFFD "31m"); /* C1 CSI, valid UTF-8 but a control */
+    CLEAN("\xC2\x85", FFFD);             /* NEL */
+    CLEAN("\xC2\xA0", "\xC2\xA0");       /* U+00A0 is not a control */
+}
+
+static void test_invalid_utf8_replaced(void **state)
+{
+    (void)state;
+    CLEAN("\xff", FFFD);
+    CLEAN("a\x80z", "a" FFFD "z");
+    CLEAN("\xC0\xAF", FFFD FFFD);         /* overlong '/' */
+    CLEAN("\xE0\x80\xAF", FFFD FFFD FFFD); /* overlong, 3 bytes */
+    CLEAN("\xED\xA0\x80", FFFD FFFD FFFD); /* surrogate */
+    CLEAN("\xF4\x90\x80\x80", FFFD FFFD FFFD FFFD); /* > U+10FFFF */
+    CLEAN("\xE4\xBD", FFFD);               /* truncated 你: one maximal subpart */
+    CLEAN("\xE4\xBD" "x", FFFD "x");
+    CLEAN("\xF0\x9F\x98", FFFD);
+}
+
+static void test_output_bound(void **state)
+{
+    (void)state;
+    char in[64], out[SL_SANITIZED_MAX(64)];
+    memset(in, 0xff, sizeof in);
+    assert_int_equal(sl_sanitize_text(in, sizeof in, out), SL_SANITIZED_MAX(sizeof in));
+}
+
+static void test_last_char_len(void **state)
+{
+    (void)state;
+    assert_int_equal(sl_utf8_last_char_len("", 0), 0);
+    assert_int_equal(sl_utf8_last_char_len("ab", 2), 1);
+    assert_int_equal(sl_utf8_last_char_len("a你", 4), 3);
+    assert_int_equal(sl_utf8_last_char_len("\xF0\x9F\x98\x80", 4), 4);
+    assert_int_equal(sl_utf8_last_char_len("a\x80", 2), 1);
+    assert_int_equal(sl_utf8_last_char_len("\xE4\xBD", 2), 1);
+}
+
+static void test_width(void **state)
+{
+    (void)state;
+    assert_int_equal(sl_utf8_width("abc", 3), 3);
+    assert_int_equal(sl_utf8_width("你好", 6), 4);
+    assert_int_equal(sl_utf8_width("e\xCC\x81", 3), 1); /* e + combining acute */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_valid_text_untouched), cmocka_unit_test(test_controls_neutralised),
+        cmocka_unit_test(test_invalid_utf8_replaced), cmocka_unit_test(test_output_bound),
+        cmocka_unit_test(test_last_char_len),        cmocka_unit_test(test_width),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
