@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "socklab/err.h"
 #include "socklab/trace.h"
@@ -26,6 +27,10 @@ int sl_raise_nofile(long *now);
 /* A thread stack big enough for our per-connection threads but small
  * enough that 10,000 of them fit (the default is 8 MiB of address space). */
 #define SL_THREAD_STACK (128 * 1024)
+
+/* *TS = now + MS milliseconds on CLOCK_REALTIME: the absolute deadline
+ * that pthread_cond_timedwait() wants. */
+void sl_deadline_after_ms(struct timespec *ts, int ms);
 
 /* Starts FN(ARG) in a detached thread with a stack of STACK bytes
  * (0 means SL_THREAD_STACK). Returns 0 or an errno value, as pthreads do. */

@@ -6,7 +6,7 @@
 
 /* The most bytes sl_sanitize_text() can write for LEN input bytes: every
  * input byte may become a 3-byte U+FFFD. */
-#define SL_SANITIZED_MAX(len) ((len) * 3)
+#define SL_SANITIZED_MAX(len) ((len)*3)
 
 /* Copies LEN bytes of IN to OUT (room for SL_SANITIZED_MAX(LEN) bytes) so
  * that the result is valid UTF-8 that cannot drive a terminal:

@@ -46,6 +46,17 @@ int sl_raise_nofile(long *now)
     return 0;
 }
 
+void sl_deadline_after_ms(struct timespec *ts, int ms)
+{
+    clock_gettime(CLOCK_REALTIME, ts);
+    ts->tv_sec += ms / 1000;
+    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
 static int start_thread(pthread_t *tid, void *(*fn)(void *), void *arg, size_t stack, int detach)
 {
     pthread_attr_t attr;

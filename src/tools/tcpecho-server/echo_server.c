@@ -164,13 +164,7 @@ void echo_server_run(struct echo_server *srv, int lfd, int stop_fd)
 void echo_server_stop_all(struct echo_server *srv, int wait_ms)
 {
     struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += wait_ms / 1000;
-    deadline.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
+    sl_deadline_after_ms(&deadline, wait_ms);
 
     pthread_mutex_lock(&srv->lock);
     /* shutdown() wakes each thread blocked in recv() with end-of-stream. */

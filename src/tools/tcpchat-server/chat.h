@@ -1,0 +1,103 @@
+/* The chat room: who is connected, and how a line reaches everyone. */
+#ifndef CHAT_H
+#define CHAT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "outqueue.h"
+#include "socklab/addr.h"
+#include "socklab/trace.h"
+
+#define CHAT_MAX_LINE 4096     /* bytes per line, without its LF */
+#define CHAT_NICK_MAX_CHARS 32 /* characters, not bytes */
+#define CHAT_NICK_MAX_BYTES (CHAT_NICK_MAX_CHARS * 4)
+#define CHAT_QUEUE_LIMIT (256 * 1024) /* per-client backlog before it is dropped */
+/* Joins and leaves are announced while the room holds at most this many
+ * clients: beyond that, announcing each of N joins to N people costs N^2
+ * deliveries (use /who instead). Drops for not reading are always told. */
+#define CHAT_ANNOUNCE_MAX 500
+
+struct chat_client {
+    struct chat_room *room;
+    int fd;
+    char peer[SL_ADDRSTRLEN];
+    char nick[CHAT_NICK_MAX_BYTES + 1]; /* written under the room's write lock */
+    struct outqueue out;
+    unsigned long lines;             /* lines received, for the trace */
+    char quit_reason[256];           /* from /quit, sanitised */
+    struct chat_client *prev, *next; /* the room's list */
+};
+
+struct chat_room {
+    const char *prog;
+    struct sl_trace trace;
+    bool verbose;
+    unsigned long max_clients;
+
+    /* Readers (broadcasts, /who, /msg) share it; joins, leaves and renames
+     * take it exclusively. Never held across a blocking call: pushing to a
+     * queue only copies bytes. */
+    pthread_rwlock_t lock;
+    struct chat_client *clients;
+    unsigned long nclients;
+    unsigned long next_guest;
+    atomic_bool closing;
+
+    pthread_mutex_t count_lock; /* client threads still running */
+    pthread_cond_t all_gone;
+    unsigned long threads;
+};
+
+int room_init(struct chat_room *room);
+
+/* Adds C under a fresh unique "guestN" nick. Returns 0, or -1 when the room
+ * is full or closing (C is not added). */
+int room_join(struct chat_room *room, struct chat_client *c);
+
+/* Removes C; afterwards nobody can push to its queue. */
+void room_leave(struct chat_room *room, struct chat_client *c);
+
+/* Sends LEN bytes (a whole line with its LF) to every client but FROM
+ * (NULL: everyone). A client whose queue overflows is cut off (its reader
+ * then announces why). */
+void room_broadcast(struct chat_room *room, const struct chat_client *from, const char *line,
+                    size_t len);
+
+/* Formats "*** text" and broadcasts it if the room is small enough
+ * (CHAT_ANNOUNCE_MAX) or ALWAYS is set. */
+void room_announce(struct chat_room *room, const struct chat_client *from, bool always,
+                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Sends a formatted line to C alone. */
+void room_tell(struct chat_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Renames C. Returns 0, or -1 when NICK is taken by someone else. OLD gets
+ * the previous nick. */
+int room_rename(struct chat_room *room, struct chat_client *c, const char *nick, char *old,
+                size_t oldlen);
+
+/* Sends LEN bytes to the client called NICK. Returns 0, -1 if none. */
+int room_send_to(struct chat_room *room, const char *nick, const char *line, size_t len);
+
+/* Sends C the list of nicks in one line. */
+void room_who(struct chat_room *room, struct chat_client *c);
+
+/* Server shutdown: tells everyone, stops their readers, waits for every
+ * client thread (up to WAIT_MS, then cuts the stragglers off). */
+void room_close(struct chat_room *room, int wait_ms);
+
+/* The reader thread of one client (session.c): the notes' "thread that
+ * communicates with this client". */
+void *session_main(void *arg);
+
+/* Handles a line starting with '/'. Returns false when the client quits. */
+bool chat_command(struct chat_client *c, const char *line, size_t len);
+
+/* Checks a nick: 1-32 characters of valid UTF-8, no spaces or controls.
+ * Returns NULL if fine, else why not. */
+const char *chat_nick_problem(const char *nick, size_t len);
+
+#endif
