@@ -14,7 +14,8 @@
 #define CHAT_MAX_LINE 4096     /* bytes per line, without its LF */
 #define CHAT_NICK_MAX_CHARS 32 /* characters, not bytes */
 #define CHAT_NICK_MAX_BYTES (CHAT_NICK_MAX_CHARS * 4)
-#define CHAT_QUEUE_LIMIT (256 * 1024) /* per-client backlog before it is dropped */
+#define CHAT_QUEUE_LIMIT (256 * 1024)  /* per-client backlog before it is dropped */
+#define CHAT_SOCKET_SNDBUF (64 * 1024) /* per-client kernel send buffer (Linux doubles it) */
 /* Joins and leaves are announced while the room holds at most this many
  * clients: beyond that, announcing each of N joins to N people costs N^2
  * deliveries (use /who instead). Drops for not reading are always told. */

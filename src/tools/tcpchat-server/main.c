@@ -124,6 +124,11 @@ static void admit(struct chat_room *room, int fd, const struct sockaddr_storage 
     }
     c->room = room;
     c->fd = fd;
+    /* A fixed send buffer bounds what a lagging client can hold in the
+     * kernel (autotuning would let each grow to megabytes), so its queue
+     * limit is reached, and it is dropped, in bounded time and memory. */
+    int sndbuf = CHAT_SOCKET_SNDBUF;
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
     sl_format_addr((const struct sockaddr *)peer, peerlen, c->peer, sizeof c->peer);
     if (room_join(room, c) < 0) {
         snprintf(line, sizeof line, "!!! server full (%lu clients), try again later\n",

@@ -1,0 +1,45 @@
+/* tcpchat-client: the main thread receives and prints (receiver.c), a
+ * second thread reads the keyboard and sends (sender.c), as in the notes.
+ * Both print through ui.c, which keeps the line being typed intact. */
+#ifndef CHAT_CLIENT_H
+#define CHAT_CLIENT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <termios.h>
+
+#define CHAT_LINE_MAX 4096             /* what the server accepts per line */
+#define CHAT_RECV_LINE_MAX (16 * 1024) /* server lines: a nick + sanitised text */
+
+struct chat_ui {
+    const char *prog;
+    int fd;               /* the connection */
+    bool editor;          /* stdin and stdout are terminals: our own line editor */
+    bool decorate;        /* stdout is a terminal: timestamps, sanitising */
+    bool color;           /* ... and colours (unless NO_COLOR) */
+    pthread_mutex_t lock; /* terminal output and the line being typed */
+    char edit[CHAT_LINE_MAX];
+    size_t edit_len;
+    struct termios saved;
+    bool raw;
+    atomic_bool input_done; /* the user is done: EOF, Ctrl-D, Ctrl-C or /quit */
+};
+
+/* ui.c */
+int ui_init(struct chat_ui *ui, const char *prog, int fd);
+void ui_restore(struct chat_ui *ui);
+void ui_show_incoming(struct chat_ui *ui, const char *line, size_t len);
+void ui_show_own(struct chat_ui *ui, const char *line, size_t len);
+void ui_redraw_edit(struct chat_ui *ui);
+void ui_message(struct chat_ui *ui, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* receiver.c: step 5 on the main thread. Returns 0 when the server closed
+ * after we were done, or -1 with ERR filled. */
+int receive_lines(struct chat_ui *ui, char *err);
+
+/* sender.c: the input thread. */
+void *send_input(void *arg);
+
+#endif

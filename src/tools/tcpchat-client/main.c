@@ -1,0 +1,158 @@
+/* tcpchat-client: talk in a tcpchat-server room. main() follows the notes'
+ * TCP client steps 1-7; step 5 is the notes' two threads: the main thread
+ * receives and prints, a second thread reads the keyboard and sends. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "socklab/socklab.h"
+
+#define DEFAULT_PORT "7070"
+
+struct options {
+    const char *host;
+    const char *port;
+    const char *nick;
+    int family;
+    int timeout_ms;
+    bool trace;
+};
+
+static void usage(const char *prog)
+{
+    printf("Usage: %s [OPTIONS] [HOST]\n"
+           "Chat client for tcpchat-server on HOST (default localhost). Lines you type\n"
+           "go to everyone in the room; what others say appears above your typing.\n"
+           "With piped input it sends every line, then prints what still arrives\n"
+           "until the server closes.\n\n"
+           "  -p, --port PORT       server port (default " DEFAULT_PORT ")\n"
+           "  -n, --nick NICK       choose a nick at once (same as typing /nick NICK)\n"
+           "  -w, --wait SECONDS    connect timeout per address (default: none)\n"
+           "  -4, --ipv4            IPv4 only\n"
+           "  -6, --ipv6            IPv6 only\n"
+           "      --trace           print each numbered step of the notes (TCP client 1-7)\n"
+           "  -h, --help            show this help and exit\n"
+           "      --version         show the version and exit\n\n"
+           "Keys on a terminal: Enter sends, Backspace deletes a character, Ctrl-U\n"
+           "clears the line, Ctrl-D (on an empty line) or Ctrl-C leaves.\n"
+           "Colours are off when NO_COLOR is set or output is not a terminal.\n",
+           prog);
+}
+
+static int parse_options(int argc, char **argv, const char *prog, struct options *opt)
+{
+    static const struct option longopts[] = {
+        {"port", required_argument, NULL, 'p'},
+        {"nick", required_argument, NULL, 'n'},
+        {"wait", required_argument, NULL, 'w'},
+        {"ipv4", no_argument, NULL, '4'},
+        {"ipv6", no_argument, NULL, '6'},
+        {"trace", no_argument, NULL, SL_OPT_TRACE},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, SL_OPT_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    char err[SL_ERRLEN];
+    int c;
+
+    *opt = (struct options){.host = "localhost", .port = DEFAULT_PORT, .family = AF_UNSPEC};
+    while ((c = getopt_long(argc, argv, "p:n:w:46h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'p':
+            opt->port = optarg;
+            break;
+        case 'n':
+            if (*optarg == '\0' || strchr(optarg, '\n') || strlen(optarg) > 128)
+                return sl_cli_usage_error(prog, "-n: not a nick: %s", optarg);
+            opt->nick = optarg;
+            break;
+        case 'w':
+            if (sl_parse_seconds_ms(optarg, &opt->timeout_ms) < 0 || opt->timeout_ms == 0)
+                return sl_cli_usage_error(prog, "-w: not a positive number of seconds: %s", optarg);
+            break;
+        case '4':
+        case '6':
+            if (opt->family != AF_UNSPEC)
+                return sl_cli_usage_error(prog, "-4 and -6 exclude each other");
+            opt->family = c == '4' ? AF_INET : AF_INET6;
+            break;
+        case SL_OPT_TRACE:
+            opt->trace = true;
+            break;
+        case 'h':
+            usage(prog);
+            return SL_EXIT_OK;
+        case SL_OPT_VERSION:
+            return sl_cli_version(prog);
+        default:
+            return sl_cli_usage_hint(prog);
+        }
+    }
+    if (optind < argc)
+        opt->host = argv[optind++];
+    if (optind < argc)
+        return sl_cli_usage_error(prog, "unexpected argument: %s", argv[optind]);
+    if (sl_check_port(opt->port, SOCK_STREAM, err) < 0)
+        return sl_cli_usage_error(prog, "%s", err);
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    const char *prog = sl_cli_basename(argv[0]);
+    struct options opt;
+    struct sl_trace trace;
+    /* Static: the input thread may still be reading the keyboard when main
+     * returns (it cannot be woken from read()), so UI must outlive main. */
+    static struct chat_ui ui;
+    char err[SL_ERRLEN];
+
+    argv[0] = (char *)prog; /* getopt_long names the program by argv[0] */
+    int rc = parse_options(argc, argv, prog, &opt);
+    if (rc >= 0)
+        return rc;
+    sl_trace_init(&trace, SL_ROLE_TCP_CLIENT, opt.trace);
+
+    /* 1. protocol version */
+    if (sl_startup(&trace, err) < 0)
+        return sl_cli_fail(prog, "%s", err);
+
+    /* 2. socket  3. server address  4. connect */
+    int fd = sl_connect_tcp(opt.host, opt.port, opt.family, opt.timeout_ms, &trace, err);
+    if (fd < 0)
+        return sl_cli_fail(prog, "%s", err);
+    if (opt.nick) {
+        char line[160];
+        int n = snprintf(line, sizeof line, "/nick %s\n", opt.nick);
+        (void)sl_send_all(fd, line, (size_t)n);
+    }
+
+    /* 5. communicate: a second thread sends what is typed, this one receives */
+    if (ui_init(&ui, prog, fd) < 0)
+        return sl_cli_fail(prog, "terminal set-up failed");
+    sl_trace_before(&trace, SL_STEP_COMMUNICATE);
+    rc = sl_thread_start_detached(send_input, &ui, 0);
+    if (rc != 0) {
+        ui_restore(&ui);
+        return sl_cli_fail(prog, "cannot start the input thread: %s", strerror(rc));
+    }
+    rc = receive_lines(&ui, err);
+    ui_restore(&ui);
+    sl_trace_step(&trace, SL_STEP_COMMUNICATE, fd, "communicate: %s",
+                  rc == 0 ? "done, the server closed" : err);
+    /* No join: the input thread may sit in read() on the keyboard. All it
+     * sent is already through, since the server closed after our end of
+     * input; exiting ends the thread. */
+
+    /* 6. disconnect */
+    sl_trace_before(&trace, SL_STEP_CLOSE);
+    close(fd);
+    sl_trace_step(&trace, SL_STEP_CLOSE, -1, "close fd %d", fd);
+
+    /* 7. cleanup */
+    sl_cleanup(&trace);
+    return rc == 0 ? SL_EXIT_OK : sl_cli_fail(prog, "%s", err);
+}

@@ -1,0 +1,345 @@
+"""tcpchat-server and tcpchat-client, end to end on loopback."""
+# labels: threaded
+import os
+import re
+import shutil
+import socket
+import struct
+import subprocess
+import time
+import unittest
+
+from socklab_test import Server, connect, run, tool
+
+
+class Peer:
+    """A raw chat client: a socket plus a line buffer."""
+
+    def __init__(self, port, host="127.0.0.1"):
+        self.sock = connect(port, host)
+        self.buf = b""
+        self.seen = []  # every line expect() has read
+        self.nick = self.expect(rb"^\*\*\* welcome, you are (\S+);").group(1).decode()
+
+    def send(self, text):
+        data = text.encode() if isinstance(text, str) else text
+        self.sock.sendall(data + b"\n")
+
+    def lines(self, timeout=0.3):
+        """Every line that arrives within TIMEOUT seconds."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            self.sock.settimeout(max(0.01, end - time.monotonic()))
+            try:
+                chunk = self.sock.recv(65536)
+            except socket.timeout:
+                break
+            if not chunk:
+                break
+            self.buf += chunk
+        out, _, self.buf = self.buf.rpartition(b"\n")
+        return out.split(b"\n") if out else []
+
+    def expect(self, pattern, timeout=10.0):
+        """Reads lines until one matches PATTERN (bytes regex); returns the match."""
+        rx = re.compile(pattern)
+        end = time.monotonic() + timeout
+        while True:
+            while b"\n" in self.buf:
+                line, self.buf = self.buf.split(b"\n", 1)
+                self.seen.append(line)
+                m = rx.search(line)
+                if m:
+                    return m
+            left = end - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"no line matching {pattern!r}")
+            self.sock.settimeout(left)
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise AssertionError(f"connection closed before {pattern!r}")
+            self.buf += chunk
+
+    def expect_seen(self, pattern, timeout=10.0):
+        """Like expect(), but a line already read by an earlier expect() counts."""
+        for line in self.seen:
+            m = re.search(pattern, line)
+            if m:
+                return m
+        return self.expect(pattern, timeout)
+
+    def close(self):
+        self.sock.close()
+
+
+class ChatTest(unittest.TestCase):
+    def setUp(self):
+        self.srv = Server(self, "tcpchat-server", "-v")
+        self.peers = []
+
+    def tearDown(self):
+        for p in self.peers:
+            p.close()
+
+    def peer(self, nick=None):
+        p = Peer(self.srv.port)
+        self.peers.append(p)
+        if nick:
+            p.send("/nick " + nick)
+            p.expect(rb"^\*\*\* you are now known as " + nick.encode() + rb"$")
+        return p
+
+    def test_lines_reach_everyone_else_with_nick(self):
+        a, b, c = self.peer("alice"), self.peer("bob"), self.peer("carol")
+        a.send("hello, 你好 🌏")
+        for p in (b, c):
+            p.expect("^alice: hello, 你好 🌏$".encode())
+        self.assertFalse([l for l in a.lines() if b"hello" in l])  # not back to the sender
+
+    def test_join_leave_rename_notices(self):
+        a = self.peer("alice")
+        b = self.peer()
+        a.expect(rb"^\*\*\* " + b.nick.encode() + rb" joined$")
+        b.send("/nick 小明")
+        a.expect("^\\*\\*\\* {} is now known as 小明$".format(b.nick).encode())
+        b.send("/quit 再见")
+        b.expect(rb"^\*\*\* bye$")
+        a.expect("^\\*\\*\\* 小明 left \\(再见\\)$".encode())
+
+    def test_nick_collisions_and_invalid_names(self):
+        a, b = self.peer("alice"), self.peer()
+        b.send("/nick ALICE")  # nicks ignore ASCII case
+        b.expect(rb"^!!! nick ALICE is taken$")
+        for bad in ("two words", "x" * 33, "\x1b[31mred", "tab\there"):
+            b.send("/nick " + bad)
+            b.expect(rb"^!!! invalid nick")
+        b.send("/nick " + "好" * 32)  # 32 characters, 96 bytes: fine
+        b.expect(("^\\*\\*\\* you are now known as " + "好" * 32 + "$").encode())
+        b.send("/nick " + "好" * 33)
+        b.expect(rb"^!!! invalid nick \(longer than 32 characters\)")
+
+    def test_msg_reaches_only_its_target(self):
+        a, b, c = self.peer("alice"), self.peer("bob"), self.peer("carol")
+        a.send("/msg bob 只给你")
+        b.expect("^\\[private\\] alice: 只给你$".encode())
+        a.expect("^\\[private to bob\\] 只给你$".encode())
+        a.send("/msg nobody hi")
+        a.expect(rb"^!!! no such nick: nobody$")
+        a.send("/msg bob")
+        a.expect(rb"^!!! usage: /msg NICK text$")
+        a.send("public")
+        c.expect(rb"^alice: public$")
+        self.assertFalse([l for l in c.lines() if b"\xe5\x8f\xaa" in l])
+
+    def test_who_me_help_unknown(self):
+        a, b = self.peer("alice"), self.peer("bob")
+        a.send("/who")
+        a.expect(rb"^\*\*\* 2 online: (bob, alice|alice, bob)$")
+        a.send("/me waves")
+        b.expect(rb"^\* alice waves$")
+        a.send("/help")
+        a.expect(rb"^\*\*\*   /msg NICK text")
+        a.send("/frobnicate now")
+        a.expect(rb"^!!! unknown command: /frobnicate \(try /help\)$")
+        a.send("//not a command")
+        b.expect(rb"^alice: /not a command$")
+
+    def test_control_characters_and_invalid_utf8_neutralised(self):
+        a, b = self.peer("alice"), self.peer("bob")
+        a.send(b"\x1b[2J\x1b]0;owned\x07 \xc2\x9b31m \xff\xfe ok\r")
+        m = b.expect(rb"^alice: (.*)$")
+        self.assertEqual(m.group(1), "^[[2J^[]0;owned^G \ufffd31m \ufffd\ufffd ok".encode())
+
+    def test_over_long_line_refused_not_truncated(self):
+        a, b = self.peer("alice"), self.peer("bob")
+        a.send("x" * 4097)
+        a.expect(rb"^!!! line too long \(over 4096 bytes\), not sent$")
+        a.send("y" * 4096)  # exactly the limit is fine
+        self.assertEqual(len(b.expect(rb"^alice: (y+)$").group(1)), 4096)
+        self.assertFalse([l for l in b.lines() if b"xxx" in l])
+
+    def test_client_reset_mid_broadcast(self):
+        a, b = self.peer("alice"), self.peer("bob")
+        for _ in range(5):
+            r = Peer(self.srv.port)
+            r.send("about to vanish")
+            r.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            r.close()
+            a.send("still talking")
+            b.expect(rb"^alice: still talking$")
+        self.assertTrue(self.srv.alive())
+
+    def test_stuck_client_dropped_while_others_keep_receiving(self):
+        a, b = self.peer("alice"), self.peer("bob")
+        stuck = socket.socket()
+        stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        stuck.connect(("127.0.0.1", self.srv.port))  # never reads
+        line = "z" * 1000
+        for i in range(1500):  # 1.5 MB: far past the socket buffers and the 256 KiB queue
+            a.send(f"{i:04d} {line}")
+            if i % 100 == 99:
+                b.expect(f"^alice: {i:04d} ".encode())
+        b.expect_seen(rb"^\*\*\* guest\d+ was disconnected \(not reading, 256 KiB queued\)$")
+        a.send("after the drop")
+        b.expect(rb"^alice: after the drop$")
+        stuck.close()
+
+    def test_sigterm_tells_everyone_and_exits_zero(self):
+        a = self.peer()
+        self.assertEqual(self.srv.stop(), 0)
+        a.expect(rb"^\*\*\* server shutting down$")
+        self.assertEqual(a.sock.recv(100), b"")
+
+
+class ChatLimitsTest(unittest.TestCase):
+    def test_max_clients(self):
+        srv = Server(self, "tcpchat-server", "--max-clients", "2")
+        a, b = Peer(srv.port), Peer(srv.port)
+        c = connect(srv.port)
+        self.assertEqual(c.recv(200), b"!!! server full (2 clients), try again later\n")
+        self.assertEqual(c.recv(10), b"")
+        c.close()
+        a.send("/quit")
+        a.expect(rb"^\*\*\* bye$")
+        a.close()
+        b.expect(rb"left")
+        d = Peer(srv.port)  # room again
+        d.send("hi")
+        b.expect(rb": hi$")
+        for p in (b, d):
+            p.close()
+        self.assertEqual(srv.stop(), 0)
+
+    def test_ipv6(self):
+        srv = Server(self, "tcpchat-server", "-6", "-b", "::1")
+        a, b = Peer(srv.port, "::1"), Peer(srv.port, "::1")
+        a.send("v6")
+        b.expect(rb": v6$")
+        a.close()
+        b.close()
+
+
+class ChatClientTest(unittest.TestCase):
+    def setUp(self):
+        self.srv = Server(self, "tcpchat-server")
+        self.port = str(self.srv.port)
+
+    def test_piped_client_sends_every_line_and_exits_zero(self):
+        watcher = Peer(self.srv.port)
+        text = "第一行\nsecond line\n/me 笑\n".encode()
+        p = run(self, "tcpchat-client", "-p", self.port, "-n", "pipe", input=text, check_rc=0)
+        watcher.expect("^pipe: 第一行$".encode())
+        watcher.expect(rb"^pipe: second line$")
+        watcher.expect("^\\* pipe 笑$".encode())
+        out = p.stdout.decode()
+        self.assertIn("*** you are now known as pipe\n", out)  # raw lines when piped
+        self.assertNotRegex(out, r"\x1b")  # no colours when stdout is not a terminal
+        watcher.close()
+
+    def test_two_real_clients(self):
+        # The first client waits for the second to speak: it lingers on stdin.
+        first = subprocess.Popen([tool("tcpchat-client"), "-p", self.port, "-n", "one"],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE)
+        try:
+            watcher = Peer(self.srv.port)
+            watcher.expect(rb"^\*\*\* \S+ is now known as one$|^\*\*\* one")
+            run(self, "tcpchat-client", "-p", self.port, "-n", "two",
+                input="你好，one\n".encode(), check_rc=0)
+            watcher.expect("^two: 你好，one$".encode())
+            out, err = first.communicate(b"bye two\n", timeout=20)
+            self.assertEqual(first.returncode, 0, err)
+            self.assertIn("two: 你好，one\n".encode(), out)
+            watcher.expect(rb"^one: bye two$")
+            watcher.close()
+        finally:
+            if first.poll() is None:
+                first.kill()
+                first.wait()
+
+    def test_server_gone_is_an_error(self):
+        client = subprocess.Popen([tool("tcpchat-client"), "-p", self.port],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE)
+        time.sleep(0.3)
+        self.assertEqual(self.srv.stop(), 0)
+        out, err = client.communicate(timeout=20)
+        client.stdin.close() if client.stdin else None
+        self.assertEqual(client.returncode, 1)
+        self.assertIn(b"*** server shutting down", out)
+        self.assertEqual(err, b"tcpchat-client: the server closed the connection\n")
+
+    def test_no_server(self):
+        port = self.port
+        self.srv.stop()
+        p = run(self, "tcpchat-client", "-p", port, "127.0.0.1", check_rc=1)
+        self.assertRegex(p.stderr.decode(), r"^tcpchat-client: connect 127\.0\.0\.1:\d+: "
+                                            r"Connection refused\n$")
+
+    def test_cli_conventions(self):
+        for name in ("tcpchat-server", "tcpchat-client"):
+            self.assertIn(b"Usage: " + name.encode(), run(self, name, "--help", check_rc=0).stdout)
+            run(self, name, "--version", check_rc=0)
+            self.assertIn(b"--help", run(self, name, "--nope", check_rc=2).stderr)
+        run(self, "tcpchat-server", "-p", "70000", check_rc=2)
+        run(self, "tcpchat-client", "a", "b", check_rc=2)
+
+    def test_nc_as_client(self):
+        nc = shutil.which("nc")
+        if nc is None:
+            self.skipTest("nc (netcat-openbsd) not installed")
+        watcher = Peer(self.srv.port)
+        p = subprocess.run([nc, "-q", "1", "127.0.0.1", self.port],
+                           input="/nick netcat\n中文 from nc\n".encode(),
+                           stdout=subprocess.PIPE, timeout=20)
+        watcher.expect("^netcat: 中文 from nc$".encode())
+        self.assertIn(b"*** you are now known as netcat\n", p.stdout)
+        watcher.close()
+
+
+class ChatTerminalTest(unittest.TestCase):
+    """The interactive client in a real terminal (tmux)."""
+
+    def test_incoming_line_keeps_half_typed_input(self):
+        if shutil.which("tmux") is None:
+            self.skipTest("tmux not installed")
+        srv = Server(self, "tcpchat-server")
+        session = f"socklab-{os.getpid()}"
+        env = dict(os.environ, NO_COLOR="1")
+        subprocess.run(["tmux", "kill-session", "-t", session], stderr=subprocess.DEVNULL)
+        subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "100", "-y", "20",
+                        f"{tool('tcpchat-client')} -p {srv.port} -n typist"], check=True, env=env)
+        self.addCleanup(subprocess.run, ["tmux", "kill-session", "-t", session],
+                        stderr=subprocess.DEVNULL)
+
+        def screen():
+            return subprocess.run(["tmux", "capture-pane", "-p", "-t", session],
+                                  stdout=subprocess.PIPE, check=True).stdout.decode()
+
+        def wait_screen(pattern):
+            end = time.monotonic() + 10
+            while time.monotonic() < end:
+                s = screen()
+                if re.search(pattern, s, re.M):
+                    return s
+                time.sleep(0.05)
+            self.fail(f"no /{pattern}/ on screen:\n{screen()}")
+
+        wait_screen(r"you are now known as typist")
+        subprocess.run(["tmux", "send-keys", "-t", session, "-l", "half typed 你好吗"], check=True)
+        subprocess.run(["tmux", "send-keys", "-t", session, "BSpace"], check=True)
+        wait_screen(r"^> half typed 你好$")
+        other = Peer(srv.port)
+        other.send("an incoming message")
+        s = wait_screen(r"\d\d:\d\d guest\d+: an incoming message")
+        lines = [l for l in s.splitlines() if l.strip()]
+        self.assertEqual(lines[-1], "> half typed 你好")  # the typed text, intact, below it
+        subprocess.run(["tmux", "send-keys", "-t", session, "Enter"], check=True)
+        other.expect("^typist: half typed 你好$".encode())
+        subprocess.run(["tmux", "send-keys", "-t", session, "C-c"], check=True)
+        other.expect(rb"^\*\*\* typist left$")
+        other.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
