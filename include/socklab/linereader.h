@@ -41,4 +41,9 @@ enum sl_line_status sl_lr_next(struct sl_linereader *lr, const char **line, size
 /* Bytes already buffered but not yet returned (e.g. to hand them over). */
 size_t sl_lr_pending(const struct sl_linereader *lr);
 
+/* True when the next sl_lr_next() will return a line without reading: a
+ * whole line is buffered. Lets a caller batch the work of several lines
+ * that arrived together. */
+bool sl_lr_line_buffered(const struct sl_linereader *lr);
+
 #endif

@@ -32,6 +32,11 @@ size_t sl_lr_pending(const struct sl_linereader *lr)
     return lr->end - lr->start;
 }
 
+bool sl_lr_line_buffered(const struct sl_linereader *lr)
+{
+    return !lr->skipping && memchr(lr->buf + lr->start, '\n', lr->end - lr->start) != NULL;
+}
+
 /* Moves unread bytes to the front and reads more. 1: got bytes, 0: EOF. */
 static int fill(struct sl_linereader *lr)
 {

@@ -9,44 +9,70 @@
 #include "chat.h"
 #include "socklab/socklab.h"
 
-/* A chat line from C: "nick: text", sanitised, to everyone else. */
-static void say(struct chat_client *c, const char *text, size_t len)
+/* Lines that arrived together are broadcast together: one push per
+ * listener for the whole batch instead of one per line, so a busy sender
+ * costs each listener's writer one wake-up and one send(). */
+#define BATCH_MAX (64 * 1024)
+
+struct batch {
+    size_t len;
+    char buf[BATCH_MAX];
+};
+
+static void flush(struct chat_client *c, struct batch *b)
 {
-    char line[CHAT_NICK_MAX_BYTES + 3 + SL_SANITIZED_MAX(CHAT_MAX_LINE) + 1];
-    size_t n = (size_t)snprintf(line, sizeof line, "%s: ", c->nick);
-    n += sl_sanitize_text(text, len, line + n);
-    line[n++] = '\n';
-    room_broadcast(c->room, c, line, n);
+    if (b->len > 0)
+        room_broadcast(c->room, c, b->buf, b->len);
+    b->len = 0;
+}
+
+/* A chat line from C: "nick: text", sanitised, to everyone else. */
+static void say(struct chat_client *c, struct batch *b, const char *text, size_t len)
+{
+    size_t need = strlen(c->nick) + 2 + SL_SANITIZED_MAX(len) + 1;
+    if (b->len + need > sizeof b->buf)
+        flush(c, b);
+    size_t n = b->len;
+    n += (size_t)snprintf(b->buf + n, sizeof b->buf - n, "%s: ", c->nick);
+    n += sl_sanitize_text(text, len, b->buf + n);
+    b->buf[n++] = '\n';
+    b->len = n;
 }
 
 /* 7. communicate: read lines until the client leaves. Returns why it left
  * (NULL: it closed or quit), in BUF. */
-static const char *read_lines(struct chat_client *c, struct sl_linereader *lr, char *buf,
-                              size_t buflen)
+static const char *read_lines(struct chat_client *c, struct sl_linereader *lr, struct batch *b,
+                              char *buf, size_t buflen)
 {
     for (;;) {
         const char *line;
         size_t len;
+        if (!sl_lr_line_buffered(lr))
+            flush(c, b); /* about to wait for the network: send what we have */
         switch (sl_lr_next(lr, &line, &len)) {
         case SL_LINE_OK:
             c->lines++;
             if (len == 0)
                 continue;
             if (line[0] == '/' && !(len > 1 && line[1] == '/')) {
+                flush(c, b); /* keep lines and command effects in order */
                 if (!chat_command(c, line, len))
                     return NULL; /* /quit */
                 continue;
             }
             if (line[0] == '/')
                 line++, len--; /* "//text" says "/text" */
-            say(c, line, len);
+            say(c, b, line, len);
             continue;
         case SL_LINE_TOOLONG:
+            flush(c, b);
             room_tell(c, "!!! line too long (over %d bytes), not sent", CHAT_MAX_LINE);
             continue;
         case SL_LINE_EOF:
+            flush(c, b);
             return NULL;
         case SL_LINE_ERROR:
+            flush(c, b);
             snprintf(buf, buflen, "%s", strerror(errno));
             return buf;
         }
@@ -79,10 +105,13 @@ void *session_main(void *arg)
     const char *error = "out of memory";
 
     sl_trace_before(&room->trace, SL_STEP_COMMUNICATE);
-    if (sl_lr_init(&lr, c->fd, CHAT_MAX_LINE) == 0) {
-        error = read_lines(c, &lr, why, sizeof why);
+    struct batch *b = malloc(sizeof *b);
+    if (b && sl_lr_init(&lr, c->fd, CHAT_MAX_LINE) == 0) {
+        b->len = 0;
+        error = read_lines(c, &lr, b, why, sizeof why);
         sl_lr_free(&lr);
     }
+    free(b);
     sl_trace_step(&room->trace, SL_STEP_COMMUNICATE, c->fd,
                   "communicate fd %d (%s): %lu lines received", c->fd, c->nick, c->lines);
 

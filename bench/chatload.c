@@ -1,0 +1,260 @@
+/* chatload: load generator for tcpchat-server, one process, epoll.
+ *
+ *   chatload [-c LISTENERS] [-k STUCK] [-l LINES] [-i INTERVAL_MS] [-t SECONDS]
+ *            [--hold SECONDS] HOST PORT
+ *
+ * Connects LISTENERS clients that read everything, STUCK clients that never
+ * read, and one sender. Then:
+ *   1. latency: the sender says LINES lines, one every INTERVAL_MS, each
+ *      carrying its send time; every listener records when it arrives.
+ *      Prints p50/p99/max over all deliveries.
+ *   2. throughput: for SECONDS the sender talks as fast as the listeners
+ *      keep up (at most 64 lines in flight), and the deliveries per second
+ *      are counted.
+ * With --hold it only connects the clients and holds them (for the server's
+ * RSS), printing "holding N clients" once all are welcomed.
+ * Linux only (epoll): a benchmark helper, not one of the tools. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "socklab/socklab.h"
+
+#define CARRY 256
+
+struct conn {
+    int fd;
+    int welcomed;
+    size_t carry_len;
+    char carry[CARRY];
+};
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void die(const char *what)
+{
+    fprintf(stderr, "chatload: %s\n", what);
+    exit(1);
+}
+
+struct stats {
+    uint64_t *lat; /* latency samples (ns) */
+    size_t nlat, cap;
+    uint64_t delivered; /* load lines received by listeners */
+    unsigned long welcomed;
+};
+
+/* One complete line from a listener. */
+static void on_line(struct conn *c, const char *line, size_t len, struct stats *st, int recording)
+{
+    static const char tag[] = "load: t=";
+    if (!c->welcomed && len > 12 && memcmp(line, "*** welcome,", 12) == 0) {
+        c->welcomed = 1;
+        st->welcomed++;
+        return;
+    }
+    if (len < sizeof tag - 1 || memcmp(line, tag, sizeof tag - 1) != 0)
+        return;
+    st->delivered++;
+    if (!recording)
+        return;
+    uint64_t sent = strtoull(line + sizeof tag - 1, NULL, 10);
+    if (st->nlat == st->cap) {
+        st->cap = st->cap ? st->cap * 2 : 1 << 16;
+        st->lat = realloc(st->lat, st->cap * sizeof *st->lat);
+        if (st->lat == NULL)
+            die("out of memory");
+    }
+    st->lat[st->nlat++] = now_ns() - sent;
+}
+
+/* Reads everything available on C and feeds its lines to on_line(). */
+static void drain(struct conn *c, struct stats *st, int recording)
+{
+    char buf[65536];
+    for (;;) {
+        ssize_t n = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (n <= 0) {
+            if (n == 0 || (errno != EAGAIN && errno != EINTR))
+                die("a listener lost its connection");
+            return;
+        }
+        size_t start = 0;
+        for (size_t i = 0; i < (size_t)n; i++) {
+            if (buf[i] != '\n')
+                continue;
+            if (c->carry_len) {
+                size_t add = i - start;
+                if (c->carry_len + add > CARRY)
+                    add = CARRY - c->carry_len;
+                memcpy(c->carry + c->carry_len, buf + start, add);
+                on_line(c, c->carry, c->carry_len + add, st, recording);
+                c->carry_len = 0;
+            } else {
+                on_line(c, buf + start, i - start, st, recording);
+            }
+            start = i + 1;
+        }
+        size_t rest = (size_t)n - start;
+        if (rest > CARRY - c->carry_len)
+            rest = CARRY - c->carry_len;
+        memcpy(c->carry + c->carry_len, buf + start, rest);
+        c->carry_len += rest;
+    }
+}
+
+static int connect_to(const char *host, const char *port, int rcvbuf)
+{
+    char err[SL_ERRLEN];
+    int fd = sl_connect_tcp(host, port, AF_UNSPEC, 5000, NULL, err);
+    if (fd < 0)
+        die(err);
+    if (rcvbuf)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    return fd;
+}
+
+static void pump(int ep, struct conn *conns, struct stats *st, int recording, int timeout_ms)
+{
+    struct epoll_event ev[256];
+    int n = epoll_wait(ep, ev, 256, timeout_ms);
+    for (int i = 0; i < n; i++)
+        drain(&conns[ev[i].data.u32], st, recording);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static void say(int fd, unsigned long seq)
+{
+    char line[64];
+    int n = snprintf(line, sizeof line, "t=%llu s=%lu\n", (unsigned long long)now_ns(), seq);
+    if (sl_send_all(fd, line, (size_t)n) < 0)
+        die("the sender lost its connection");
+}
+
+int main(int argc, char **argv)
+{
+    unsigned long listeners = 1000, stuck = 0, lines = 200, interval_ms = 20, seconds = 5;
+    long hold = -1;
+    int c;
+    while ((c = getopt(argc, argv, "c:k:l:i:t:H:")) != -1) {
+        unsigned long v = strtoul(optarg, NULL, 10);
+        switch (c) {
+        case 'c':
+            listeners = v;
+            break;
+        case 'k':
+            stuck = v;
+            break;
+        case 'l':
+            lines = v;
+            break;
+        case 'i':
+            interval_ms = v;
+            break;
+        case 't':
+            seconds = v;
+            break;
+        case 'H':
+            hold = (long)v;
+            break;
+        default:
+            die("usage: chatload [-c N] [-k STUCK] [-l LINES] [-i MS] [-t SECONDS] [-H HOLD] HOST "
+                "PORT");
+        }
+    }
+    if (argc - optind != 2)
+        die("usage: chatload [options] HOST PORT");
+    const char *host = argv[optind], *port = argv[optind + 1];
+    sl_raise_nofile(NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    int ep = epoll_create1(0);
+    struct conn *conns = calloc(listeners, sizeof *conns);
+    int *stuck_fds = calloc(stuck + 1, sizeof *stuck_fds);
+    struct stats st = {0};
+    if (!conns || !stuck_fds)
+        die("out of memory");
+
+    uint64_t t0 = now_ns();
+    for (unsigned long i = 0; i < listeners; i++) {
+        conns[i].fd = connect_to(host, port, 0);
+        struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
+        epoll_ctl(ep, EPOLL_CTL_ADD, conns[i].fd, &ev);
+        if (i % 64 == 63)
+            pump(ep, conns, &st, 0, 0); /* keep up with welcomes and join notices */
+    }
+    while (st.welcomed < listeners)
+        pump(ep, conns, &st, 0, 100);
+    for (unsigned long i = 0; i < stuck; i++)
+        stuck_fds[i] = connect_to(host, port, 4096); /* never read */
+    int sender = connect_to(host, port, 0);
+    if (sl_send_all(sender, "/nick load\n", 11) < 0)
+        die("sender");
+    printf("connected: %lu listeners, %lu stuck, 1 sender in %.2f s\n", listeners, stuck,
+           (double)(now_ns() - t0) / 1e9);
+    fflush(stdout);
+
+    if (hold >= 0) {
+        printf("holding %lu clients\n", listeners + stuck + 1);
+        fflush(stdout);
+        uint64_t end = now_ns() + (uint64_t)hold * 1000000000u;
+        while (now_ns() < end)
+            pump(ep, conns, &st, 0, 100);
+        return 0;
+    }
+    /* Let join and rename notices settle. */
+    for (int i = 0; i < 5; i++)
+        pump(ep, conns, &st, 0, 100);
+
+    /* 1. latency */
+    st.delivered = 0;
+    uint64_t next = now_ns();
+    for (unsigned long i = 0; i < lines; i++) {
+        say(sender, i);
+        next += interval_ms * 1000000u;
+        for (uint64_t t = now_ns(); t < next; t = now_ns())
+            pump(ep, conns, &st, 1, (int)((next - t) / 1000000u) + 1);
+    }
+    for (uint64_t end = now_ns() + 1000000000u; st.delivered < lines * listeners && now_ns() < end;)
+        pump(ep, conns, &st, 1, 10);
+    qsort(st.lat, st.nlat, sizeof *st.lat, cmp_u64);
+    if (st.nlat == 0)
+        die("no line arrived");
+    printf("latency: %zu deliveries of %lu expected, p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+           st.nlat, lines * listeners, st.lat[st.nlat / 2] / 1e6,
+           st.lat[(size_t)((double)st.nlat * 0.99)] / 1e6, st.lat[st.nlat - 1] / 1e6);
+
+    /* 2. throughput */
+    st.delivered = 0;
+    unsigned long sent = 0;
+    uint64_t start = now_ns(), end = start + seconds * 1000000000u;
+    while (now_ns() < end) {
+        while (sent * listeners < st.delivered + 64 * listeners)
+            say(sender, sent++);
+        pump(ep, conns, &st, 0, 1);
+    }
+    double secs = (double)(now_ns() - start) / 1e9;
+    printf("throughput: %lu lines sent, %llu deliveries in %.2f s = %.0f deliveries/s\n", sent,
+           (unsigned long long)st.delivered, secs, (double)st.delivered / secs);
+    return 0;
+}
