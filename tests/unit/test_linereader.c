@@ -190,8 +190,12 @@ static void test_pending(void **state)
     chunk = (size_t)-1;
     int fd = feed(S("a\nbc\n"));
     assert_int_equal(sl_lr_init(&lr, fd, 10), 0);
+    assert_false(sl_lr_line_buffered(&lr)); /* nothing read yet */
     expect_line(&lr, S("a"));
     assert_int_equal(sl_lr_pending(&lr), 3);
+    assert_true(sl_lr_line_buffered(&lr)); /* "bc\n" waits in the buffer */
+    expect_line(&lr, S("bc"));
+    assert_false(sl_lr_line_buffered(&lr));
     sl_lr_free(&lr);
     close(fd);
 }
