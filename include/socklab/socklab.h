@@ -4,7 +4,9 @@
 
 #include "socklab/addr.h"
 #include "socklab/cli.h"
+#include "socklab/crc32c.h"
 #include "socklab/err.h"
+#include "socklab/ft_proto.h"
 #include "socklab/io.h"
 #include "socklab/linereader.h"
 #include "socklab/runtime.h"
