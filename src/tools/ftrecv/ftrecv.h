@@ -1,0 +1,59 @@
+/* ftrecv: the receiving side of the notes' file-transfer recipe. */
+#ifndef FTRECV_H
+#define FTRECV_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "socklab/ft_proto.h"
+#include "socklab/trace.h"
+
+#define FT_BUF (1024 * 1024) /* data buffer per connection */
+
+struct ftrecv {
+    const char *prog;
+    struct sl_trace trace;
+    int dirfd; /* DIR: every file is created relative to it */
+    bool overwrite;
+    bool quiet;
+    uint64_t max_size; /* 0: no limit */
+
+    pthread_mutex_t lock; /* the connection count and fds below */
+    pthread_cond_t all_gone;
+    unsigned long active;
+    int *fds; /* live connections, to stop them on shutdown */
+    unsigned long nfds, capfds;
+};
+
+/* Serves one sender on FD until it is done. Returns 0 when every file it
+ * sent was stored, -1 otherwise. */
+int receive_files(struct ftrecv *r, int fd, const char *peer);
+
+/* A file being received into DIR: a temporary file beside its final name. */
+struct ft_target {
+    int dirfd; /* the directory that will hold the file */
+    int fd;    /* the temporary file */
+    char base[FT_COMPONENT_MAX + 1];
+    char tmp[64];              /* ".ftpart-<hash>": the same file keeps the same name */
+    char dir[FT_NAME_MAX + 1]; /* the directory part of the name, "" or "a/b/" */
+    uint64_t offset;           /* bytes already there from an interrupted transfer */
+};
+
+/* Opens (or resumes) the temporary file for H under ROOT. Returns 0, or -1
+ * with *CODE and ERR saying why it is refused. */
+int store_open(int root, const struct ft_file_header *h, struct ft_target *t, int *code, char *err);
+
+/* The CRC-32C of the OFFSET bytes already there. Returns 0 or -1. */
+int store_crc_existing(struct ft_target *t, uint32_t *crc);
+
+/* Applies mode and mtime, fsyncs, and gives the file its final name: a free
+ * one ("name.1.ext", ...) unless OVERWRITE. STORED gets the name used.
+ * Returns 0 or -1 with ERR. */
+int store_finish(struct ft_target *t, const struct ft_file_header *h, bool overwrite, char *stored,
+                 size_t storedlen, char *err);
+
+/* Gives up: keeps the partial file for a later resume, or deletes it. */
+void store_abort(struct ft_target *t, bool keep);
+
+#endif

@@ -1,0 +1,309 @@
+/* ftrecv: receives files sent by ftsend into a directory. The notes'
+ * file-transfer "server" (the receiving end): TCP server steps 1-9, with a
+ * thread per sender so a whole class can hand in files at once. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ftrecv.h"
+#include "socklab/socklab.h"
+
+#define DEFAULT_PORT "7071"
+
+struct options {
+    const char *port;
+    const char *bind;
+    const char *dir;
+    int family;
+    bool once;
+    bool trace;
+};
+
+static void usage(const char *prog)
+{
+    printf("Usage: %s [OPTIONS]\n"
+           "Receives files sent with ftsend into DIR, from many senders at once, until\n"
+           "SIGINT/SIGTERM. Every file is verified (CRC-32C) and written under a\n"
+           "temporary name first: a final name only ever holds a complete file.\n\n"
+           "  -p, --port PORT       port to listen on (default " DEFAULT_PORT
+           ", 0: any free port)\n"
+           "  -b, --bind ADDR       address to listen on (default: all, IPv4 and IPv6)\n"
+           "  -4, --ipv4            IPv4 only\n"
+           "  -6, --ipv6            IPv6 only\n"
+           "  -d, --dir DIR         where files go (default: the current directory)\n"
+           "      --once            exit after one sender, with its status\n"
+           "      --overwrite       replace existing files (atomically) instead of\n"
+           "                        storing under a new name (name.1.ext, ...)\n"
+           "      --max-size BYTES  refuse files larger than this (suffixes K, M, G)\n"
+           "  -q, --quiet           do not print a line per stored file\n"
+           "      --trace           print each numbered step of the notes (TCP server 1-9)\n"
+           "  -h, --help            show this help and exit\n"
+           "      --version         show the version and exit\n",
+           prog);
+}
+
+/* "1000", "64K", "10M", "2G" -> bytes. */
+static int parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *s == '-')
+        return -1;
+    unsigned shift = 0;
+    if (*end == 'K' || *end == 'k')
+        shift = 10;
+    else if (*end == 'M' || *end == 'm')
+        shift = 20;
+    else if (*end == 'G' || *end == 'g')
+        shift = 30;
+    else if (*end != '\0')
+        return -1;
+    if (shift && end[1] != '\0')
+        return -1;
+    if (v > (UINT64_MAX >> shift))
+        return -1;
+    *out = (uint64_t)v << shift;
+    return 0;
+}
+
+static int parse_options(int argc, char **argv, const char *prog, struct options *opt,
+                         struct ftrecv *r)
+{
+    enum { OPT_ONCE = SL_OPT_FIRST_TOOL, OPT_OVERWRITE, OPT_MAX_SIZE };
+    static const struct option longopts[] = {
+        {"port", required_argument, NULL, 'p'},
+        {"bind", required_argument, NULL, 'b'},
+        {"ipv4", no_argument, NULL, '4'},
+        {"ipv6", no_argument, NULL, '6'},
+        {"dir", required_argument, NULL, 'd'},
+        {"once", no_argument, NULL, OPT_ONCE},
+        {"overwrite", no_argument, NULL, OPT_OVERWRITE},
+        {"max-size", required_argument, NULL, OPT_MAX_SIZE},
+        {"quiet", no_argument, NULL, 'q'},
+        {"trace", no_argument, NULL, SL_OPT_TRACE},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, SL_OPT_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    char err[SL_ERRLEN];
+    int c;
+
+    *opt = (struct options){.port = DEFAULT_PORT, .dir = ".", .family = AF_UNSPEC};
+    while ((c = getopt_long(argc, argv, "p:b:46d:qh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'p':
+            opt->port = optarg;
+            break;
+        case 'b':
+            opt->bind = optarg;
+            break;
+        case '4':
+        case '6':
+            if (opt->family != AF_UNSPEC)
+                return sl_cli_usage_error(prog, "-4 and -6 exclude each other");
+            opt->family = c == '4' ? AF_INET : AF_INET6;
+            break;
+        case 'd':
+            opt->dir = optarg;
+            break;
+        case OPT_ONCE:
+            opt->once = true;
+            break;
+        case OPT_OVERWRITE:
+            r->overwrite = true;
+            break;
+        case OPT_MAX_SIZE:
+            if (parse_size(optarg, &r->max_size) < 0 || r->max_size == 0)
+                return sl_cli_usage_error(prog, "--max-size: not a size: %s", optarg);
+            break;
+        case 'q':
+            r->quiet = true;
+            break;
+        case SL_OPT_TRACE:
+            opt->trace = true;
+            break;
+        case 'h':
+            usage(prog);
+            return SL_EXIT_OK;
+        case SL_OPT_VERSION:
+            return sl_cli_version(prog);
+        default:
+            return sl_cli_usage_hint(prog);
+        }
+    }
+    if (optind < argc)
+        return sl_cli_usage_error(prog, "unexpected argument: %s", argv[optind]);
+    if (sl_check_port(opt->port, SOCK_STREAM, err) < 0)
+        return sl_cli_usage_error(prog, "%s", err);
+    return -1;
+}
+
+struct conn {
+    struct ftrecv *r;
+    int fd;
+    char peer[SL_ADDRSTRLEN];
+};
+
+/* 7. communicate  8. disconnect, for one sender. Returns its status. */
+static int serve(struct conn *c)
+{
+    struct ftrecv *r = c->r;
+    sl_trace_before(&r->trace, SL_STEP_COMMUNICATE);
+    int rc = receive_files(r, c->fd, c->peer);
+    sl_trace_step(&r->trace, SL_STEP_COMMUNICATE, c->fd, "communicate fd %d: %s", c->fd,
+                  rc == 0 ? "all files stored" : "not all files stored");
+    sl_trace_before(&r->trace, SL_STEP_CLOSE);
+    close(c->fd);
+    sl_trace_step(&r->trace, SL_STEP_CLOSE, -1, "close fd %d (%s)", c->fd, c->peer);
+    return rc;
+}
+
+static void *conn_thread(void *arg)
+{
+    struct conn *c = arg;
+    struct ftrecv *r = c->r;
+    int fd = c->fd;
+    serve(c);
+    free(c);
+    pthread_mutex_lock(&r->lock);
+    for (unsigned long i = 0; i < r->nfds; i++)
+        if (r->fds[i] == fd) {
+            r->fds[i] = r->fds[--r->nfds];
+            break;
+        }
+    if (--r->active == 0)
+        pthread_cond_broadcast(&r->all_gone);
+    pthread_mutex_unlock(&r->lock);
+    return NULL;
+}
+
+static void start_thread(struct ftrecv *r, struct conn *c)
+{
+    pthread_mutex_lock(&r->lock);
+    if (r->nfds == r->capfds) {
+        unsigned long cap = r->capfds ? r->capfds * 2 : 64;
+        int *fds = realloc(r->fds, cap * sizeof *fds);
+        if (fds == NULL) {
+            pthread_mutex_unlock(&r->lock);
+            goto refuse;
+        }
+        r->fds = fds;
+        r->capfds = cap;
+    }
+    r->fds[r->nfds++] = c->fd;
+    r->active++;
+    int rc = sl_thread_start_detached(conn_thread, c, 0);
+    if (rc != 0) {
+        r->nfds--;
+        r->active--;
+    }
+    pthread_mutex_unlock(&r->lock);
+    if (rc == 0)
+        return;
+refuse:
+    sl_cli_log(r->prog, "%s refused: cannot start a thread", c->peer);
+    close(c->fd);
+    free(c);
+}
+
+/* 6. accept senders. Returns the exit status. */
+static int accept_senders(struct ftrecv *r, int lfd, int stop_fd, bool once)
+{
+    char err[SL_ERRLEN];
+    time_t last_complaint = 0;
+    for (;;) {
+        struct sockaddr_storage peer;
+        socklen_t peerlen = sizeof peer;
+        int fd = sl_accept(lfd, stop_fd, &peer, &peerlen, &r->trace, err);
+        if (fd < 0) {
+            if (errno == ECANCELED)
+                return once ? SL_EXIT_FAILURE : SL_EXIT_OK;
+            time_t now = time(NULL);
+            if (now != last_complaint)
+                sl_cli_log(r->prog, "%s", err);
+            last_complaint = now;
+            continue;
+        }
+        struct conn *c = malloc(sizeof *c);
+        if (c == NULL) {
+            close(fd);
+            continue;
+        }
+        c->r = r;
+        c->fd = fd;
+        sl_format_addr((struct sockaddr *)&peer, peerlen, c->peer, sizeof c->peer);
+        if (once) {
+            int rc = serve(c);
+            free(c);
+            return rc == 0 ? SL_EXIT_OK : SL_EXIT_FAILURE;
+        }
+        start_thread(r, c);
+    }
+}
+
+/* Ends every transfer still running (their partial files stay for a
+ * resume) and waits for the threads. */
+static void stop_senders(struct ftrecv *r)
+{
+    struct timespec deadline;
+    sl_deadline_after_ms(&deadline, 5000);
+    pthread_mutex_lock(&r->lock);
+    for (unsigned long i = 0; i < r->nfds; i++)
+        shutdown(r->fds[i], SHUT_RDWR);
+    while (r->active > 0)
+        if (pthread_cond_timedwait(&r->all_gone, &r->lock, &deadline) == ETIMEDOUT)
+            break;
+    pthread_mutex_unlock(&r->lock);
+}
+
+int main(int argc, char **argv)
+{
+    const char *prog = sl_cli_basename(argv[0]);
+    static struct ftrecv r; /* outlives main for threads cut off at exit */
+    struct options opt;
+    struct sl_shutdown stop;
+    char err[SL_ERRLEN];
+
+    argv[0] = (char *)prog; /* getopt_long names the program by argv[0] */
+    r.prog = prog;
+    int rc = parse_options(argc, argv, prog, &opt, &r);
+    if (rc >= 0)
+        return rc;
+    sl_trace_init(&r.trace, SL_ROLE_TCP_SERVER, opt.trace);
+    pthread_mutex_init(&r.lock, NULL);
+    pthread_cond_init(&r.all_gone, NULL);
+    r.dirfd = open(opt.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (r.dirfd < 0)
+        return sl_cli_fail(prog, "directory %s: %s", opt.dir, strerror(errno));
+
+    /* 1. protocol version */
+    if (sl_startup(&r.trace, err) < 0 || sl_shutdown_init(&stop, err) < 0)
+        return sl_cli_fail(prog, "%s", err);
+
+    /* 2. socket  3. address  4. bind  5. listen */
+    int lfd = sl_listen_tcp(opt.bind, opt.port, opt.family, 128, &r.trace, err);
+    if (lfd < 0) {
+        sl_shutdown_free(&stop);
+        return sl_cli_fail(prog, "%s", err);
+    }
+    sl_cli_print_listening(lfd);
+
+    /* 6. accept senders, a thread each: 7. communicate  8. disconnect */
+    rc = accept_senders(&r, lfd, sl_shutdown_fd(&stop), opt.once);
+
+    close(lfd);
+    stop_senders(&r);
+    sl_shutdown_free(&stop);
+    close(r.dirfd);
+
+    /* 9. cleanup */
+    sl_cleanup(&r.trace);
+    return rc;
+}

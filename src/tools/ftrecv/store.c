@@ -1,0 +1,219 @@
+/* Storing a received file without ever writing outside DIR, and without a
+ * half file under a final name:
+ *   - every directory is opened relative to its parent with O_NOFOLLOW, so a
+ *     symlink planted inside DIR leads nowhere;
+ *   - data goes to a hidden temporary file beside the final name, created
+ *     with O_EXCL (or reopened, for a resume, only if it is a plain file of
+ *     ours), locked so that two senders cannot write it at once;
+ *   - it is fsync'd and verified before it gets its final name, with
+ *     linkat() (fails if the name exists: no silent overwrite) or renameat()
+ *     (--overwrite: atomic replace). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "ftrecv.h"
+#include "socklab/crc32c.h"
+
+#define ERRLEN 256
+
+/* FNV-1a over name, size and mtime: the same file gets the same temporary
+ * name, so an interrupted transfer can be found and resumed. */
+static uint64_t file_key(const struct ft_file_header *h)
+{
+    uint64_t x = 1469598103934665603ULL;
+    const unsigned char *p = (const unsigned char *)h->name;
+    for (size_t i = 0; i < h->name_len; i++)
+        x = (x ^ p[i]) * 1099511628211ULL;
+    x = (x ^ h->size) * 1099511628211ULL;
+    x = (x ^ (uint64_t)h->mtime) * 1099511628211ULL;
+    return x;
+}
+
+/* Opens, creating as needed, the directories of NAME under ROOT; returns
+ * an fd for the last one and leaves its final component in BASE. */
+static int open_parent(int root, const char *name, char *base, char *dir, int *code, char *err)
+{
+    int cur = dup(root);
+    const char *p = name;
+    size_t dirlen = 0;
+    for (;;) {
+        const char *slash = strchr(p, '/');
+        if (slash == NULL) {
+            snprintf(base, FT_COMPONENT_MAX + 1, "%s", p);
+            dir[dirlen] = '\0';
+            return cur;
+        }
+        char comp[FT_COMPONENT_MAX + 1];
+        size_t n = (size_t)(slash - p);
+        memcpy(comp, p, n);
+        comp[n] = '\0';
+        if (mkdirat(cur, comp, 0755) < 0 && errno != EEXIST)
+            goto fail;
+        int next = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (next < 0)
+            goto fail;
+        close(cur);
+        cur = next;
+        memcpy(dir + dirlen, p, n + 1);
+        dirlen += n + 1;
+        p = slash + 1;
+        continue;
+    fail:
+        /* ELOOP / ENOTDIR: a symlink or a file where a directory should be. */
+        snprintf(err, ERRLEN, "cannot use directory %s: %s", comp,
+                 errno == ELOOP ? "it is a symbolic link" : strerror(errno));
+        *code = errno == ELOOP || errno == ENOTDIR ? FT_E_NAME : FT_E_IO;
+        close(cur);
+        return -1;
+    }
+}
+
+/* A leftover temporary file is reused only if it is a plain file of ours,
+ * not linked elsewhere, and not longer than the file being sent. */
+static int reuse_partial(struct ft_target *t, const struct ft_file_header *h)
+{
+    struct stat st;
+    int fd = openat(t->dirfd, t->tmp, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 || st.st_uid != geteuid() ||
+        (uint64_t)st.st_size > h->size) {
+        close(fd);
+        return -1;
+    }
+    t->offset = (uint64_t)st.st_size;
+    return fd;
+}
+
+int store_open(int root, const struct ft_file_header *h, struct ft_target *t, int *code, char *err)
+{
+    t->fd = -1;
+    t->offset = 0;
+    t->dirfd = open_parent(root, h->name, t->base, t->dir, code, err);
+    if (t->dirfd < 0)
+        return -1;
+    snprintf(t->tmp, sizeof t->tmp, ".ftpart-%016llx", (unsigned long long)file_key(h));
+
+    t->fd = openat(t->dirfd, t->tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (t->fd < 0 && errno == EEXIST) {
+        t->fd = reuse_partial(t, h);
+        if (t->fd < 0 && unlinkat(t->dirfd, t->tmp, 0) == 0) /* unusable: start afresh */
+            t->fd =
+                openat(t->dirfd, t->tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    }
+    if (t->fd < 0) {
+        snprintf(err, ERRLEN, "cannot create a temporary file: %s", strerror(errno));
+        *code = FT_E_IO;
+        goto fail;
+    }
+    if (flock(t->fd, LOCK_EX | LOCK_NB) < 0) {
+        snprintf(err, ERRLEN, "the same file is being received from another sender");
+        *code = FT_E_BUSY;
+        close(t->fd); /* not ours to delete */
+        t->fd = -1;
+        goto fail;
+    }
+    struct statvfs vfs;
+    if (fstatvfs(t->fd, &vfs) == 0 && (uint64_t)vfs.f_bavail * vfs.f_frsize < h->size - t->offset) {
+        snprintf(err, ERRLEN, "not enough free space (%llu bytes needed, %llu free)",
+                 (unsigned long long)(h->size - t->offset),
+                 (unsigned long long)vfs.f_bavail * vfs.f_frsize);
+        *code = FT_E_NO_SPACE;
+        store_abort(t, t->offset > 0);
+        return -1;
+    }
+    if (lseek(t->fd, (off_t)t->offset, SEEK_SET) < 0) {
+        snprintf(err, ERRLEN, "seek: %s", strerror(errno));
+        *code = FT_E_IO;
+        store_abort(t, false);
+        return -1;
+    }
+    return 0;
+fail:
+    close(t->dirfd);
+    return -1;
+}
+
+int store_crc_existing(struct ft_target *t, uint32_t *crc)
+{
+    char buf[65536];
+    uint64_t done = 0;
+    *crc = 0;
+    while (done < t->offset) {
+        size_t want = t->offset - done < sizeof buf ? (size_t)(t->offset - done) : sizeof buf;
+        ssize_t n = pread(t->fd, buf, want, (off_t)done);
+        if (n <= 0)
+            return -1;
+        *crc = sl_crc32c(*crc, buf, (size_t)n);
+        done += (uint64_t)n;
+    }
+    return 0;
+}
+
+/* "name.ext" -> "name.N.ext"; "name" -> "name.N" (a leading dot is part of
+ * the name, not an extension). */
+static void numbered(const char *base, unsigned n, char *out, size_t outlen)
+{
+    const char *dot = strrchr(base, '.');
+    if (dot == NULL || dot == base)
+        snprintf(out, outlen, "%s.%u", base, n);
+    else
+        snprintf(out, outlen, "%.*s.%u%s", (int)(dot - base), base, n, dot);
+}
+
+int store_finish(struct ft_target *t, const struct ft_file_header *h, bool overwrite, char *stored,
+                 size_t storedlen, char *err)
+{
+    char name[FT_COMPONENT_MAX + 16];
+    struct timespec times[2] = {{.tv_nsec = UTIME_OMIT}, {.tv_sec = (time_t)h->mtime}};
+
+    /* Permission bits only: setuid, setgid and sticky are never applied. */
+    if (fchmod(t->fd, (mode_t)(h->mode & 0777)) < 0 || futimens(t->fd, times) < 0 ||
+        fsync(t->fd) < 0) {
+        snprintf(err, ERRLEN, "finishing the file: %s", strerror(errno));
+        return -1;
+    }
+    snprintf(name, sizeof name, "%s", t->base);
+    if (overwrite) {
+        if (renameat(t->dirfd, t->tmp, t->dirfd, name) < 0) {
+            snprintf(err, ERRLEN, "rename to %s: %s", name, strerror(errno));
+            return -1;
+        }
+    } else {
+        unsigned n = 0;
+        while (linkat(t->dirfd, t->tmp, t->dirfd, name, 0) < 0) {
+            if (errno != EEXIST || ++n > 9999) {
+                snprintf(err, ERRLEN, "link to %s: %s", name, strerror(errno));
+                return -1;
+            }
+            numbered(t->base, n, name, sizeof name);
+        }
+        unlinkat(t->dirfd, t->tmp, 0);
+    }
+    fsync(t->dirfd); /* the new name itself must survive a crash */
+    close(t->fd);
+    close(t->dirfd);
+    t->fd = t->dirfd = -1;
+    snprintf(stored, storedlen, "%s%s", t->dir, name);
+    return 0;
+}
+
+void store_abort(struct ft_target *t, bool keep)
+{
+    if (t->fd >= 0) {
+        if (!keep)
+            unlinkat(t->dirfd, t->tmp, 0);
+        else
+            fsync(t->fd);
+        close(t->fd);
+    }
+    if (t->dirfd >= 0)
+        close(t->dirfd);
+    t->fd = t->dirfd = -1;
+}

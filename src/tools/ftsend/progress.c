@@ -1,0 +1,70 @@
+/* The progress bar: name, bytes, %, rate, ETA - on a terminal only. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "ftsend.h"
+#include "socklab/utf8.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void human(double bytes, char *out, size_t len)
+{
+    const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int u = 0;
+    while (bytes >= 1024 && u < 4) {
+        bytes /= 1024;
+        u++;
+    }
+    snprintf(out, len, u ? "%.1f %s" : "%.0f %s", bytes, units[u]);
+}
+
+static void draw(struct progress *p, bool final)
+{
+    char done[32], rate[32], name[64];
+    double secs = now_s() - p->start;
+    double bps = secs > 0 ? (double)(p->done - p->start_done) / secs : 0;
+    double pct = p->size ? 100.0 * (double)p->done / (double)p->size : 100.0;
+    human((double)p->done, done, sizeof done);
+    human(bps, rate, sizeof rate);
+    /* Escaped: a name cannot rewrite the screen; cut to fit. */
+    size_t n = sl_sanitize_text(p->name, strlen(p->name) < 20 ? strlen(p->name) : 20, name);
+    name[n] = '\0';
+    int eta = bps > 0 ? (int)((double)(p->size - p->done) / bps) : 0;
+    fprintf(stderr, "\r\033[K%-20s %10s %3.0f%% %10s/s  ETA %d:%02d%s", name, done, pct, rate,
+            eta / 60, eta % 60, final ? "\n" : "");
+}
+
+void progress_start(struct progress *p, bool on, const char *name, uint64_t size, uint64_t offset)
+{
+    *p = (struct progress){.on = on,
+                           .name = name,
+                           .size = size,
+                           .done = offset,
+                           .start_done = offset,
+                           .start = now_s()};
+    p->last = p->start;
+}
+
+void progress_update(struct progress *p, uint64_t done)
+{
+    p->done = done;
+    if (!p->on)
+        return;
+    double t = now_s();
+    if (t - p->last >= 0.2) {
+        p->last = t;
+        draw(p, false);
+    }
+}
+
+void progress_end(struct progress *p)
+{
+    if (p->on)
+        draw(p, true);
+}

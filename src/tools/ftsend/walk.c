@@ -1,0 +1,127 @@
+/* Turning the command line into a list of files and the names they get. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ftsend.h"
+#include "socklab/cli.h"
+
+static int add(struct send_list *list, const char *path, const char *name)
+{
+    if (list->n == list->cap) {
+        size_t cap = list->cap ? list->cap * 2 : 16;
+        struct send_item *items = realloc(list->items, cap * sizeof *items);
+        if (items == NULL)
+            return -1;
+        list->items = items;
+        list->cap = cap;
+    }
+    list->items[list->n].path = strdup(path);
+    list->items[list->n].name = strdup(name);
+    if (!list->items[list->n].path || !list->items[list->n].name)
+        return -1;
+    list->n++;
+    return 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Adds the tree under PATH, named NAME/... there. Entries in name order so
+ * that a tree is sent the same way every time. */
+static int add_tree(struct send_list *list, const char *prog, const char *path, const char *name)
+{
+    DIR *d = opendir(path);
+    if (d == NULL) {
+        sl_cli_log(prog, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    int rc = 0;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 32;
+            char **grown = realloc(names, cap * sizeof *names);
+            if (grown == NULL) {
+                rc = -1;
+                break;
+            }
+            names = grown;
+        }
+        names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, cmp_names);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        size_t plen = strlen(path) + strlen(names[i]) + 2;
+        size_t nlen = strlen(name) + strlen(names[i]) + 2;
+        char *sub = malloc(plen), *subname = malloc(nlen);
+        struct stat st;
+        snprintf(sub, plen, "%s/%s", path, names[i]);
+        snprintf(subname, nlen, "%s/%s", name, names[i]);
+        if (lstat(sub, &st) < 0)
+            sl_cli_log(prog, "%s: %s", sub, strerror(errno));
+        else if (S_ISDIR(st.st_mode))
+            rc = add_tree(list, prog, sub, subname);
+        else if (S_ISREG(st.st_mode))
+            rc = add(list, sub, subname);
+        else
+            sl_cli_log(prog, "%s: skipped (not a regular file)", sub);
+        free(sub);
+        free(subname);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return rc;
+}
+
+int walk_add(struct send_list *list, const char *prog, const char *arg, bool recursive)
+{
+    struct stat st;
+    if (stat(arg, &st) < 0) {
+        sl_cli_log(prog, "%s: %s", arg, strerror(errno));
+        return -1;
+    }
+    /* The name there is the last component here: "dir/sub/" -> "sub". */
+    char *copy = strdup(arg);
+    size_t len = strlen(copy);
+    while (len > 1 && copy[len - 1] == '/')
+        copy[--len] = '\0';
+    const char *slash = strrchr(copy, '/');
+    const char *base = slash ? slash + 1 : copy;
+    int rc;
+    if (S_ISDIR(st.st_mode)) {
+        if (!recursive) {
+            sl_cli_log(prog, "%s: is a directory (use -r to send a tree)", arg);
+            rc = -1;
+        } else {
+            rc = add_tree(list, prog, copy, base);
+        }
+    } else if (S_ISREG(st.st_mode)) {
+        rc = add(list, arg, base);
+    } else {
+        sl_cli_log(prog, "%s: not a regular file", arg);
+        rc = -1;
+    }
+    free(copy);
+    return rc;
+}
+
+void walk_free(struct send_list *list)
+{
+    for (size_t i = 0; i < list->n; i++) {
+        free(list->items[i].path);
+        free(list->items[i].name);
+    }
+    free(list->items);
+}
