@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -145,6 +147,20 @@ static int receive_one(struct session *s, const struct ft_file_header *h)
     return sl_send_all(s->fd, ok, 3 + len) < 0 ? -1 : 1;
 }
 
+/* After a malformed header the stream cannot be followed any more. Closing
+ * with unread bytes would send a reset that can destroy our error message
+ * before the sender reads it: end our side, then drop what still comes for
+ * a moment (bounded in time and bytes). */
+static void linger_close(int fd)
+{
+    char sink[4096];
+    struct timeval tv = {.tv_sec = 1};
+    shutdown(fd, SHUT_WR);
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    for (int i = 0; i < 256 && sl_recv_some(fd, sink, sizeof sink) > 0; i++)
+        ;
+}
+
 int receive_files(struct ftrecv *r, int fd, const char *peer)
 {
     struct session s = {.r = r, .fd = fd, .peer = peer, .buf = malloc(FT_BUF)};
@@ -159,6 +175,7 @@ int receive_files(struct ftrecv *r, int fd, const char *peer)
         goto out;
     if (ft_parse_hello(hello, &status, err) < 0) {
         sl_cli_log(r->prog, "%s: %s", peer, err);
+        linger_close(fd);
         goto out;
     }
     ft_encode_hello(hello, 0);
@@ -181,6 +198,7 @@ int receive_files(struct ftrecv *r, int fd, const char *peer)
             if (need < 0) {
                 sl_cli_log(r->prog, "%s: %s", peer, err);
                 answer_error(&s, FT_E_MALFORMED, err);
+                linger_close(fd);
                 goto out;
             }
         }

@@ -65,10 +65,13 @@ static int open_parent(int root, const char *name, char *base, char *dir, int *c
         p = slash + 1;
         continue;
     fail:
-        /* ELOOP / ENOTDIR: a symlink or a file where a directory should be. */
-        snprintf(err, ERRLEN, "cannot use directory %s: %s", comp,
-                 errno == ELOOP ? "it is a symbolic link" : strerror(errno));
+        /* A symlink planted where a directory should be is never followed. */
         *code = errno == ELOOP || errno == ENOTDIR ? FT_E_NAME : FT_E_IO;
+        struct stat st;
+        if (fstatat(cur, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+            snprintf(err, ERRLEN, "cannot use directory %s: it is a symbolic link", comp);
+        else
+            snprintf(err, ERRLEN, "cannot use directory %s: %s", comp, strerror(errno));
         close(cur);
         return -1;
     }

@@ -1,0 +1,281 @@
+"""ftsend and ftrecv, end to end on loopback, including hostile senders."""
+# labels: threaded
+import glob
+import hashlib
+import os
+import signal
+import socket
+import struct
+import subprocess
+import tempfile
+import time
+import unittest
+
+from socklab_test import Server, connect, recv_exactly, run, tool
+
+
+def digest(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def write(path, data):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+class FtTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+        self.src = os.path.join(self.tmp.name, "src")
+        self.dst = os.path.join(self.tmp.name, "dst")
+        os.makedirs(self.src)
+        os.makedirs(self.dst)
+        self.extra = ()
+
+    def receiver(self, *args):
+        self.rx = Server(self, "ftrecv", "-d", self.dst, *args)
+        self.port = str(self.rx.port)
+        return self.rx
+
+    def send(self, *args, rc=0):
+        return run(self, "ftsend", "-p", self.port, *args, timeout=120, check_rc=rc)
+
+    def listing(self):
+        out = []
+        for root, dirs, files in os.walk(self.dst):
+            for f in files:
+                out.append(os.path.relpath(os.path.join(root, f), self.dst))
+        return sorted(out)
+
+    def test_sizes_byte_exact(self):
+        self.receiver()
+        sizes = {"zero": 0, "one": 1, "sixtyfour": 64 * 1024 + 1, "hundred": 100 << 20}
+        paths = [write(os.path.join(self.src, n), os.urandom(s)) for n, s in sizes.items()]
+        self.send("127.0.0.1", *paths)
+        for name, size in sizes.items():
+            out = os.path.join(self.dst, name)
+            self.assertEqual(os.path.getsize(out), size)
+            self.assertEqual(digest(out), digest(os.path.join(self.src, name)))
+        self.assertEqual(self.listing(), sorted(sizes))  # no temporary files left
+
+    def test_tree_and_chinese_names_one_connection(self):
+        rx = self.receiver()
+        write(os.path.join(self.src, "作业", "第一章", "练习.c"), "int main(void) {}\n".encode())
+        write(os.path.join(self.src, "作业", "说明.txt"), "中文内容\n".encode())
+        write(os.path.join(self.src, "作业", "empty"), b"")
+        single = write(os.path.join(self.src, "读我.md"), b"# hi\n")
+        self.send("-r", "localhost", os.path.join(self.src, "作业"), single)
+        self.assertEqual(self.listing(), sorted(["作业/第一章/练习.c", "作业/说明.txt",
+                                                 "作业/empty", "读我.md"]))
+        with open(os.path.join(self.dst, "作业", "说明.txt"), encoding="utf-8") as f:
+            self.assertEqual(f.read(), "中文内容\n")
+        self.assertEqual(rx.stdout.count(b" stored ("), 4)
+        self.assertIn("作业/第一章/练习.c stored".encode(), rx.stdout)
+
+    def test_name_clash_and_overwrite(self):
+        self.receiver()
+        path = write(os.path.join(self.src, "homework.c"), b"version 1\n")
+        self.send("localhost", path)
+        write(path, b"version 2\n")
+        p = self.send("localhost", path)
+        self.assertIn(b"ftsend: homework.c: stored as homework.1.c\n", p.stderr)
+        with open(os.path.join(self.dst, "homework.c"), "rb") as f:
+            self.assertEqual(f.read(), b"version 1\n")  # never silently overwritten
+        with open(os.path.join(self.dst, "homework.1.c"), "rb") as f:
+            self.assertEqual(f.read(), b"version 2\n")
+        self.rx.stop()
+        self.receiver("--overwrite")
+        write(path, b"version 3\n")
+        self.send("localhost", path)
+        with open(os.path.join(self.dst, "homework.c"), "rb") as f:
+            self.assertEqual(f.read(), b"version 3\n")
+
+    def test_mode_kept_but_never_setuid(self):
+        self.receiver()
+        path = write(os.path.join(self.src, "tool.sh"), b"#!/bin/sh\n")
+        os.chmod(path, 0o4755)
+        os.utime(path, (1_600_000_000, 1_600_000_000))
+        self.send("localhost", path)
+        st = os.stat(os.path.join(self.dst, "tool.sh"))
+        self.assertEqual(st.st_mode & 0o7777, 0o755)
+        self.assertEqual(int(st.st_mtime), 1_600_000_000)
+
+    def test_killed_sender_leaves_no_file_then_resumes(self):
+        rx = self.receiver()
+        data = os.urandom(300 << 20)
+        path = write(os.path.join(self.src, "big.bin"), data)
+        sender = subprocess.Popen([tool("ftsend"), "-q", "-p", self.port, "localhost", path],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        partial = []
+        while time.monotonic() < deadline:
+            partial = glob.glob(os.path.join(self.dst, ".ftpart-*"))
+            if partial and os.path.getsize(partial[0]) > (20 << 20):
+                break
+            time.sleep(0.01)
+        sender.send_signal(signal.SIGKILL)
+        sender.wait()
+        rx.wait_stderr(r"big\.bin interrupted")
+        self.assertFalse(os.path.exists(os.path.join(self.dst, "big.bin")))  # no half file
+        self.assertTrue(partial)
+        kept = os.path.getsize(partial[0])
+        self.assertGreater(kept, 0)
+        self.assertLess(kept, len(data))
+        self.send("-q", "localhost", path)
+        self.assertRegex(rx.stdout.decode(), r"big\.bin stored \(314572800 bytes, resumed")
+        self.assertEqual(digest(os.path.join(self.dst, "big.bin")), digest(path))
+        self.assertEqual(self.listing(), ["big.bin"])
+
+    def test_refusals(self):
+        self.receiver("--max-size", "1K")
+        small = write(os.path.join(self.src, "small"), b"x" * 1024)
+        big = write(os.path.join(self.src, "big"), b"x" * 1025)
+        p = self.send("localhost", big, small, rc=1)
+        self.assertIn(b"ftsend: big: refused by receiver: 1025 bytes is over the limit of 1024",
+                      p.stderr)
+        self.assertEqual(self.listing(), ["small"])  # the connection went on
+        self.rx.wait_stderr(r"big refused: 1025 bytes is over the limit")
+
+    def test_receiver_absent(self):
+        self.receiver()
+        port = self.port
+        self.rx.stop()
+        path = write(os.path.join(self.src, "f"), b"f")
+        p = run(self, "ftsend", "-p", port, "127.0.0.1", path, check_rc=1)
+        self.assertRegex(p.stderr.decode(), r"^ftsend: connect 127\.0\.0\.1:\d+: Connection "
+                                            r"refused\n$")
+
+    def test_two_senders_at_once(self):
+        self.receiver()
+        a = write(os.path.join(self.src, "a", "a.bin"), os.urandom(30 << 20))
+        b = write(os.path.join(self.src, "b", "b.bin"), os.urandom(30 << 20))
+        procs = [subprocess.Popen([tool("ftsend"), "-q", "-p", self.port, "localhost", f],
+                                  stderr=subprocess.PIPE) for f in (a, b)]
+        for p in procs:
+            _, err = p.communicate(timeout=120)
+            self.assertEqual(p.returncode, 0, err)
+        self.assertEqual(digest(os.path.join(self.dst, "a.bin")), digest(a))
+        self.assertEqual(digest(os.path.join(self.dst, "b.bin")), digest(b))
+
+    def test_once(self):
+        self.receiver("--once")
+        path = write(os.path.join(self.src, "once"), b"1")
+        self.send("localhost", path)
+        self.rx.proc.wait(20)
+        self.assertEqual(self.rx.proc.returncode, 0)
+
+    def test_cli(self):
+        for name in ("ftsend", "ftrecv"):
+            self.assertIn(b"Usage: " + name.encode(), run(self, name, "--help", check_rc=0).stdout)
+            run(self, name, "--version", check_rc=0)
+            run(self, name, "--bogus", check_rc=2)
+        run(self, "ftsend", "onlyhost", check_rc=2)
+        run(self, "ftrecv", "--max-size", "lots", check_rc=2)
+        p = run(self, "ftrecv", "-d", os.path.join(self.tmp.name, "missing"), check_rc=1)
+        self.assertIn(b"ftrecv: directory ", p.stderr)
+        p = run(self, "ftsend", "localhost", self.src, check_rc=1)
+        self.assertIn(b"is a directory (use -r", p.stderr)
+
+
+class HostileSenderTest(unittest.TestCase):
+    """A raw client speaking the protocol with lies and traversal names."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+        self.dst = os.path.join(self.tmp.name, "dst")
+        self.outside = os.path.join(self.tmp.name, "outside")
+        os.makedirs(self.dst)
+        os.makedirs(self.outside)
+        os.symlink(self.outside, os.path.join(self.dst, "planted"))
+        self.rx = Server(self, "ftrecv", "-d", self.dst)
+
+    def hello(self):
+        s = connect(self.rx.port)
+        s.sendall(b"SLFT\x01\x00\x00\x00")
+        self.assertEqual(recv_exactly(s, 8), b"SLFT\x01\x00\x00\x00")
+        return s
+
+    @staticmethod
+    def header(name, size, mode=0o644, name_len=None):
+        raw = name.encode() if isinstance(name, str) else name
+        n = len(raw) if name_len is None else name_len
+        return struct.pack(">BHIQq", 1, n, mode, size, 0) + raw
+
+    def refused(self, s):
+        status, code, n = struct.unpack(">BHH", recv_exactly(s, 5))
+        self.assertEqual(status, 1)
+        return code, recv_exactly(s, n).decode()
+
+    def test_traversal_names_refused_nothing_outside(self):
+        s = self.hello()
+        for name in ("../escape", "/tmp/abs", "a/../../b", "planted/inside", "./x", "a//b",
+                     b"nul\x00byte", "\x1b[2Jansi", b"bad\xffutf8"):
+            s.sendall(self.header(name, 3))
+            code, msg = self.refused(s)
+            self.assertIn(code, (2,), (name, msg))
+        s.sendall(b"\x02")  # END
+        s.close()
+        self.assertEqual(os.listdir(self.outside), [])
+        self.assertEqual(sorted(os.listdir(self.dst)), ["planted"])
+        self.assertEqual(sorted(os.listdir(self.tmp.name)), ["dst", "outside"])
+        self.rx.wait_stderr(r"planted/inside refused: cannot use directory planted: it is a "
+                            r"symbolic link")
+        self.rx.wait_stderr(r"\^\[\[2Jansi refused")  # the log shows escapes escaped
+
+    def test_lying_sizes_never_create_the_file(self):
+        s = self.hello()
+        s.sendall(self.header("short.txt", 1000))
+        self.assertEqual(recv_exactly(s, 9), b"\x00" + bytes(8))  # GO from offset 0
+        s.sendall(b"only ten b")
+        s.close()  # 990 bytes short
+        self.rx.wait_stderr(r"short\.txt interrupted")
+        self.assertFalse(os.path.exists(os.path.join(self.dst, "short.txt")))
+
+        s = self.hello()
+        s.sendall(self.header("wrongsum.txt", 4))
+        recv_exactly(s, 9)
+        s.sendall(b"abcd" + struct.pack(">I", 12345))  # a checksum that does not match
+        code, msg = self.refused(s)
+        self.assertEqual(code, 7)
+        self.assertIn("checksum mismatch", msg)
+        self.assertFalse(os.path.exists(os.path.join(self.dst, "wrongsum.txt")))
+        s.close()
+
+    def test_malformed_headers_close_the_connection(self):
+        for bad in (self.header("x", 1, name_len=65535)[:23],  # huge name length
+                    self.header("x", 2**63),                  # size overflow
+                    b"\x09"):                                 # unknown type
+            s = self.hello()
+            s.sendall(bad)
+            code, msg = self.refused(s)
+            self.assertEqual(code, 1, msg)
+            self.assertEqual(s.recv(10), b"")
+            s.close()
+        s = connect(self.rx.port)
+        s.sendall(b"GET / HTTP/1.0\r\n\r\n")  # not our protocol at all
+        self.assertEqual(s.recv(10), b"")
+        s.close()
+        self.rx.wait_stderr(r"bad magic")
+
+    def test_still_serving_after_all_that(self):
+        self.test_traversal_names_refused_nothing_outside()
+        self.test_malformed_headers_close_the_connection()
+        path = os.path.join(self.tmp.name, "good.txt")
+        with open(path, "wb") as f:
+            f.write(b"fine\n")
+        run(self, "ftsend", "-p", str(self.rx.port), "localhost", path, check_rc=0)
+        with open(os.path.join(self.dst, "good.txt"), "rb") as f:
+            self.assertEqual(f.read(), b"fine\n")
+        self.assertEqual(self.rx.stop(), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
