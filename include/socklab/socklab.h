@@ -9,10 +9,12 @@
 #include "socklab/ft_proto.h"
 #include "socklab/io.h"
 #include "socklab/linereader.h"
+#include "socklab/probe.h"
 #include "socklab/runtime.h"
 #include "socklab/shutdown.h"
 #include "socklab/tcp.h"
 #include "socklab/trace.h"
+#include "socklab/udp.h"
 #include "socklab/utf8.h"
 #include "socklab/version.h"
 

@@ -101,6 +101,24 @@ class Server:
             time.sleep(0.01)
         self.testcase.fail(f"{self.name}: no /{pattern}/ in stderr:\n{self.stderr}")
 
+    def wait_stdout(self, pattern, timeout=10.0):
+        """Waits until stdout matches the bytes regex PATTERN; returns the match."""
+        deadline = time.monotonic() + timeout
+        rx = re.compile(pattern, re.M)
+        while time.monotonic() < deadline:
+            m = rx.search(self.stdout)
+            if m:
+                return m
+            if self.proc.poll() is not None:
+                time.sleep(0.05)
+                m = rx.search(self.stdout)
+                if m:
+                    return m
+                break
+            time.sleep(0.01)
+        self.testcase.fail(f"{self.name}: no /{pattern!r}/ in stdout:\n{self.stdout!r}\n"
+                           f"stderr:\n{self.stderr}")
+
     def alive(self):
         return self.proc.poll() is None
 

@@ -1,0 +1,63 @@
+/* UDP: the notes' UDP steps 2-4 (socket, address, bind), multicast and
+ * broadcast for a classroom without a server, and the ICMP errors that
+ * are UDP's only feedback. */
+#ifndef SOCKLAB_UDP_H
+#define SOCKLAB_UDP_H
+
+#include <stdbool.h>
+#include <sys/socket.h>
+
+#include "socklab/err.h"
+#include "socklab/trace.h"
+
+/* The largest UDP payload: 65535 minus the IP and UDP headers (IPv4: 20 + 8;
+ * IPv6 has no header in the length field, so 65535 - 8). */
+#define SL_UDP_MAX_PAYLOAD_V4 65507
+#define SL_UDP_MAX_PAYLOAD_V6 65527
+
+enum {
+    SL_UDP_REUSE = 1 << 0,     /* SO_REUSEADDR: several peers share the port */
+    SL_UDP_BROADCAST = 1 << 1, /* SO_BROADCAST: may send to broadcast addresses */
+};
+
+/* UDP server steps 2-4: socket, address, bind. HOST NULL or "" binds every
+ * address: "::" with IPV6_V6ONLY off (IPv4 and IPv6 on one socket), falling
+ * back to "0.0.0.0" without IPv6; FAMILY AF_INET/AF_INET6 restricts it.
+ * FLAGS: SL_UDP_*. ICMP errors are switched on (sl_udp_enable_errors).
+ * Returns the fd, or -1 with ERR filled. */
+int sl_bind_udp(const char *host, const char *port, int family, unsigned flags,
+                const struct sl_trace *t, char err[SL_ERRLEN]);
+
+/* UDP client step 2: a socket of FAMILY; the kernel picks the local port
+ * at the first send. ICMP errors are switched on. Returns fd or -1 + ERR. */
+int sl_socket_udp(int family, const struct sl_trace *t, char err[SL_ERRLEN]);
+
+/* Resolves HOST/PORT into an address that socket FD can send to: on a
+ * dual-stack IPv6 socket an IPv4 address becomes ::ffff:a.b.c.d.
+ * Returns 0, or -1 with ERR filled. */
+int sl_udp_resolve_peer(int fd, const char *host, const char *port, struct sockaddr_storage *out,
+                        socklen_t *outlen, char err[SL_ERRLEN]);
+
+/* Joins multicast GROUP (IPv4, or IPv6 with its scope id as interface) on
+ * FD, with loopback on so peers on one machine hear each other.
+ * Returns 0, or -1 with ERR filled. */
+int sl_udp_join_group(int fd, const struct sockaddr *group, socklen_t len, char err[SL_ERRLEN]);
+
+/* An unconnected UDP socket hears nothing of ICMP "port unreachable"
+ * unless IP_RECVERR / IPV6_RECVERR is set: then the error is queued with
+ * the address it concerns. Returns 0 or -1. */
+int sl_udp_enable_errors(int fd);
+
+/* Takes one queued ICMP error off FD (MSG_ERRQUEUE, non-blocking): fills
+ * OFFENDER with the destination that failed and returns its errno value
+ * (ECONNREFUSED for port unreachable), or 0 when none is queued. */
+int sl_udp_take_error(int fd, struct sockaddr_storage *offender, socklen_t *len);
+
+/* True for the errno values with which a UDP send or receive reports an
+ * earlier datagram's ICMP error rather than a failure of this call. */
+bool sl_udp_is_icmp_error(int err);
+
+/* The largest payload FD's family can carry in one datagram. */
+int sl_udp_max_payload(int fd);
+
+#endif

@@ -1,0 +1,157 @@
+/* The UDP probe's wire format and the receiver's exact bookkeeping. */
+#include "socklab/probe.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "socklab/ft_proto.h"
+
+static const unsigned char probe_magic[4] = {'S', 'L', 'P', 'B'};
+
+void sl_probe_put_header(const struct sl_probe_header *h, unsigned char *buf)
+{
+    memcpy(buf, probe_magic, 4);
+    buf[4] = SL_PROBE_VERSION;
+    buf[5] = h->type;
+    buf[6] = buf[7] = 0;
+    ft_put_u32(buf + 8, h->session);
+    ft_put_u32(buf + 12, h->length);
+    ft_put_u64(buf + 16, h->seq);
+    ft_put_u64(buf + 24, h->count);
+    ft_put_u64(buf + 32, h->time_ns);
+}
+
+int sl_probe_parse_header(const unsigned char *buf, size_t len, struct sl_probe_header *h)
+{
+    if (len < SL_PROBE_HEADER_LEN) {
+        errno = EMSGSIZE;
+        return -1;
+    }
+    if (memcmp(buf, probe_magic, 4) != 0 || buf[4] != SL_PROBE_VERSION || buf[5] < SL_PROBE_DATA ||
+        buf[5] > SL_PROBE_REPORT) {
+        errno = EPROTO;
+        return -1;
+    }
+    h->type = buf[5];
+    h->session = ft_get_u32(buf + 8);
+    h->length = ft_get_u32(buf + 12);
+    h->seq = ft_get_u64(buf + 16);
+    h->count = ft_get_u64(buf + 24);
+    h->time_ns = ft_get_u64(buf + 32);
+    if (h->length < SL_PROBE_HEADER_LEN || h->length > SL_PROBE_MAX_LEN ||
+        (h->type == SL_PROBE_REPORT && h->length < SL_PROBE_REPORT_LEN)) {
+        errno = EPROTO;
+        return -1;
+    }
+    if (h->length > len) {
+        errno = EMSGSIZE;
+        return -1;
+    }
+    return 0;
+}
+
+void sl_probe_put_result(const struct sl_probe_result *r, unsigned char *body)
+{
+    const uint64_t v[7] = {r->received,  r->lost,       r->duplicates, r->reordered,
+                           r->jitter_ns, r->elapsed_ns, r->bytes};
+    for (int i = 0; i < 7; i++)
+        ft_put_u64(body + 8 * i, v[i]);
+}
+
+void sl_probe_get_result(const unsigned char *body, struct sl_probe_result *r)
+{
+    r->received = ft_get_u64(body);
+    r->lost = ft_get_u64(body + 8);
+    r->duplicates = ft_get_u64(body + 16);
+    r->reordered = ft_get_u64(body + 24);
+    r->jitter_ns = ft_get_u64(body + 32);
+    r->elapsed_ns = ft_get_u64(body + 40);
+    r->bytes = ft_get_u64(body + 48);
+}
+
+int sl_probe_stats_init(struct sl_probe_stats *s, uint32_t session, uint64_t count)
+{
+    memset(s, 0, sizeof *s);
+    s->session = session;
+    s->count = count;
+    return 0;
+}
+
+void sl_probe_stats_free(struct sl_probe_stats *s)
+{
+    free(s->seen);
+    s->seen = NULL;
+    s->seen_bytes = 0;
+}
+
+/* Makes the bitmap cover sequence number SEQ; doubles to keep it cheap. */
+static int cover(struct sl_probe_stats *s, uint64_t seq)
+{
+    size_t need = (size_t)(seq / 8) + 1;
+    if (need <= s->seen_bytes)
+        return 0;
+    size_t cap = s->seen_bytes ? s->seen_bytes : 4096;
+    while (cap < need)
+        cap *= 2;
+    unsigned char *p = realloc(s->seen, cap);
+    if (p == NULL)
+        return -1;
+    memset(p + s->seen_bytes, 0, cap - s->seen_bytes);
+    s->seen = p;
+    s->seen_bytes = cap;
+    return 0;
+}
+
+int sl_probe_stats_add(struct sl_probe_stats *s, const struct sl_probe_header *h, size_t len,
+                       uint64_t now_ns)
+{
+    uint64_t seq = h->seq;
+    if (seq >= s->count) {
+        errno = EPROTO;
+        return -1;
+    }
+    if (cover(s, seq) < 0)
+        return -1;
+    if (s->received + s->duplicates == 0)
+        s->first_ns = now_ns;
+    s->last_ns = now_ns;
+    s->bytes += len;
+
+    unsigned char bit = (unsigned char)(1u << (seq % 8));
+    if (s->seen[seq / 8] & bit) {
+        s->duplicates++;
+        return 0;
+    }
+    s->seen[seq / 8] |= bit;
+    s->received++;
+    if (seq + 1 < s->highest)
+        s->reordered++;
+    else
+        s->highest = seq + 1;
+
+    /* RFC 3550 6.4.1: J += (|D| - J) / 16, D the change in transit time.
+     * The two clocks' offset cancels out in D. */
+    int64_t transit = (int64_t)(now_ns - h->time_ns);
+    if (s->have_transit) {
+        int64_t d = transit - s->last_transit_ns;
+        if (d < 0)
+            d = -d;
+        s->jitter_ns += ((double)d - s->jitter_ns) / 16.0;
+    }
+    s->last_transit_ns = transit;
+    s->have_transit = true;
+    return 0;
+}
+
+void sl_probe_stats_result(const struct sl_probe_stats *s, bool final, struct sl_probe_result *r)
+{
+    uint64_t expected = final ? s->count : s->highest;
+    r->received = s->received;
+    r->lost = expected > s->received ? expected - s->received : 0;
+    r->duplicates = s->duplicates;
+    r->reordered = s->reordered;
+    r->jitter_ns = (uint64_t)s->jitter_ns;
+    r->elapsed_ns = s->last_ns - s->first_ns;
+    r->bytes = s->bytes;
+}

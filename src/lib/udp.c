@@ -1,0 +1,245 @@
+/* UDP steps 2-4, multicast, broadcast and ICMP error reporting. */
+#include "socklab/udp.h"
+
+#include <errno.h>
+#include <linux/errqueue.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "socklab/addr.h"
+
+int sl_udp_enable_errors(int fd)
+{
+    int one = 1;
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+        return -1;
+    /* A dual-stack IPv6 socket gets IPv4 errors through IP_RECVERR. */
+    if (setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof one) < 0 && ss.ss_family == AF_INET)
+        return -1;
+    if (ss.ss_family == AF_INET6 &&
+        setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof one) < 0)
+        return -1;
+    return 0;
+}
+
+static int bind_on(const struct addrinfo *ai, int v6only, unsigned flags, const struct sl_trace *t,
+                   char err[SL_ERRLEN])
+{
+    char where[SL_ADDRSTRLEN];
+    int one = 1;
+
+    sl_format_addr(ai->ai_addr, ai->ai_addrlen, where, sizeof where);
+    sl_trace_before(t, SL_STEP_SOCKET);
+    int fd = socket(ai->ai_family, SOCK_DGRAM, 0);
+    if (fd < 0) {
+        sl_errno(err, "socket(%s, SOCK_DGRAM)", sl_family_name(ai->ai_family));
+        return -1;
+    }
+    sl_trace_step(t, SL_STEP_SOCKET, -1, "socket(%s, SOCK_DGRAM) = %d",
+                  sl_family_name(ai->ai_family), fd);
+
+    if ((flags & SL_UDP_REUSE) && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) {
+        sl_errno(err, "setsockopt SO_REUSEADDR");
+        goto fail;
+    }
+    if ((flags & SL_UDP_BROADCAST) &&
+        setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof one) < 0) {
+        sl_errno(err, "setsockopt SO_BROADCAST");
+        goto fail;
+    }
+    if (ai->ai_family == AF_INET6 && v6only >= 0 &&
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only) < 0) {
+        sl_errno(err, "setsockopt IPV6_V6ONLY");
+        goto fail;
+    }
+    sl_trace_before(t, SL_STEP_ADDRESS);
+    sl_trace_step(t, SL_STEP_ADDRESS, -1, "local address %s (%s%s)", where,
+                  sl_family_name(ai->ai_family),
+                  ai->ai_family == AF_INET6 && v6only == 0 ? ", IPv4 too" : "");
+
+    sl_trace_before(t, SL_STEP_BIND);
+    if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+        sl_errno(err, "bind %s", where);
+        goto fail;
+    }
+    sl_trace_step(t, SL_STEP_BIND, -1, "bind %s", sl_format_local(fd, where, sizeof where));
+    if (sl_udp_enable_errors(fd) < 0) {
+        sl_errno(err, "setsockopt IP_RECVERR");
+        goto fail;
+    }
+    return fd;
+fail:
+    close(fd);
+    return -1;
+}
+
+int sl_bind_udp(const char *host, const char *port, int family, unsigned flags,
+                const struct sl_trace *t, char err[SL_ERRLEN])
+{
+    struct addrinfo *res, *ai;
+    int fd = -1;
+    bool wildcard = host == NULL || *host == '\0';
+    int v6only = -1;
+
+    /* Broadcast is IPv4 only: a dual-stack socket cannot take it. */
+    if (wildcard && family != AF_INET && !(flags & SL_UDP_BROADCAST)) {
+        v6only = family == AF_INET6 ? 1 : 0;
+        if (sl_resolve("::", port, AF_INET6, SOCK_DGRAM, AI_PASSIVE | AI_NUMERICHOST, &res, err) ==
+            0) {
+            fd = bind_on(res, v6only, flags, t, err);
+            freeaddrinfo(res);
+            if (fd >= 0 || family == AF_INET6)
+                return fd;
+            if (errno != EAFNOSUPPORT && errno != EADDRNOTAVAIL && errno != EPROTONOSUPPORT)
+                return -1;
+        } else if (family == AF_INET6) {
+            return -1;
+        }
+        v6only = -1;
+    }
+    if (wildcard) {
+        host = "0.0.0.0";
+        family = AF_INET;
+    }
+    if (sl_resolve(host, port, family, SOCK_DGRAM, AI_PASSIVE, &res, err) < 0)
+        return -1;
+    for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next)
+        fd = bind_on(ai, v6only, flags, t, err);
+    freeaddrinfo(res);
+    return fd;
+}
+
+int sl_socket_udp(int family, const struct sl_trace *t, char err[SL_ERRLEN])
+{
+    sl_trace_before(t, SL_STEP_SOCKET);
+    int fd = socket(family, SOCK_DGRAM, 0);
+    if (fd < 0) {
+        sl_errno(err, "socket(%s, SOCK_DGRAM)", sl_family_name(family));
+        return -1;
+    }
+    sl_trace_step(t, SL_STEP_SOCKET, -1, "socket(%s, SOCK_DGRAM) = %d", sl_family_name(family), fd);
+    /* IP_RECVERR needs a bound socket to tell the family by: bind to the
+     * wildcard, port 0, as the first sendto() would. */
+    struct sockaddr_storage any = {.ss_family = (sa_family_t)family};
+    socklen_t len = family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    if (bind(fd, (struct sockaddr *)&any, len) < 0 || sl_udp_enable_errors(fd) < 0) {
+        sl_errno(err, "UDP socket set-up");
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int sl_udp_resolve_peer(int fd, const char *host, const char *port, struct sockaddr_storage *out,
+                        socklen_t *outlen, char err[SL_ERRLEN])
+{
+    struct sockaddr_storage local;
+    socklen_t llen = sizeof local;
+    struct addrinfo *res;
+    int v6only = 1;
+    socklen_t vlen = sizeof v6only;
+
+    if (getsockname(fd, (struct sockaddr *)&local, &llen) < 0) {
+        sl_errno(err, "getsockname");
+        return -1;
+    }
+    if (local.ss_family == AF_INET6)
+        (void)getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &vlen);
+    int family = local.ss_family == AF_INET ? AF_INET : v6only ? AF_INET6 : AF_UNSPEC;
+    if (sl_resolve(host, port, family, SOCK_DGRAM, 0, &res, err) < 0)
+        return -1;
+    if (res->ai_family == AF_INET && local.ss_family == AF_INET6) {
+        /* IPv4 through a dual-stack socket: the v4-mapped form. */
+        const struct sockaddr_in *v4 = (const struct sockaddr_in *)res->ai_addr;
+        struct sockaddr_in6 v6 = {.sin6_family = AF_INET6, .sin6_port = v4->sin_port};
+        v6.sin6_addr.s6_addr[10] = 0xff;
+        v6.sin6_addr.s6_addr[11] = 0xff;
+        memcpy(&v6.sin6_addr.s6_addr[12], &v4->sin_addr, 4);
+        memcpy(out, &v6, sizeof v6);
+        *outlen = sizeof v6;
+    } else {
+        memcpy(out, res->ai_addr, res->ai_addrlen);
+        *outlen = res->ai_addrlen;
+    }
+    freeaddrinfo(res);
+    return 0;
+}
+
+int sl_udp_join_group(int fd, const struct sockaddr *group, socklen_t len, char err[SL_ERRLEN])
+{
+    char name[SL_ADDRSTRLEN];
+    int one = 1;
+    sl_format_addr(group, len, name, sizeof name);
+
+    if (group->sa_family == AF_INET) {
+        const struct sockaddr_in *g = (const struct sockaddr_in *)group;
+        struct ip_mreqn mr = {.imr_multiaddr = g->sin_addr};
+        if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof mr) < 0 ||
+            setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &one, sizeof one) < 0) {
+            sl_errno(err, "join multicast group %s", name);
+            return -1;
+        }
+        return 0;
+    }
+    const struct sockaddr_in6 *g = (const struct sockaddr_in6 *)group;
+    struct ipv6_mreq mr = {.ipv6mr_multiaddr = g->sin6_addr, .ipv6mr_interface = g->sin6_scope_id};
+    unsigned ifindex = g->sin6_scope_id;
+    if (setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &mr, sizeof mr) < 0 ||
+        setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &one, sizeof one) < 0 ||
+        (ifindex != 0 &&
+         setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &ifindex, sizeof ifindex) < 0)) {
+        sl_errno(err, "join multicast group %s", name);
+        return -1;
+    }
+    return 0;
+}
+
+int sl_udp_take_error(int fd, struct sockaddr_storage *offender, socklen_t *len)
+{
+    char data[1];
+    char control[512];
+    struct iovec iov = {.iov_base = data, .iov_len = sizeof data};
+    struct msghdr msg = {
+        .msg_name = offender,
+        .msg_namelen = sizeof *offender,
+        .msg_iov = &iov,
+        .msg_iovlen = 1,
+        .msg_control = control,
+        .msg_controllen = sizeof control,
+    };
+    ssize_t n;
+    do
+        n = recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return 0;
+    *len = msg.msg_namelen;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+        if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
+            (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)) {
+            struct sock_extended_err ee;
+            memcpy(&ee, CMSG_DATA(c), sizeof ee);
+            return ee.ee_errno != 0 ? (int)ee.ee_errno : EIO;
+        }
+    }
+    return EIO;
+}
+
+bool sl_udp_is_icmp_error(int err)
+{
+    return err == ECONNREFUSED || err == EHOSTUNREACH || err == ENETUNREACH || err == EHOSTDOWN ||
+           err == ENETDOWN || err == EPROTO;
+}
+
+int sl_udp_max_payload(int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0 && ss.ss_family == AF_INET)
+        return SL_UDP_MAX_PAYLOAD_V4;
+    return SL_UDP_MAX_PAYLOAD_V6;
+}

@@ -1,0 +1,103 @@
+/* udppeer: the notes' UDP peer ("去中心化, 点对点"): every side binds and
+ * talks, no server in the middle; and a probe that measures what UDP does
+ * not promise. main() follows the notes' UDP steps:
+ *   server (binds and waits) 1-7, client (--probe sender) 1-6. */
+#include <stdio.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "messenger.h"
+#include "options.h"
+#include "probe.h"
+#include "socklab/socklab.h"
+
+/* Steps 2-4: socket, address, bind; plus the receive buffer. */
+static int bind_socket(const char *prog, const struct udppeer_options *opt,
+                       const struct sl_trace *t, int *fd)
+{
+    char err[SL_ERRLEN];
+    unsigned flags = 0;
+    if (opt->broadcast)
+        flags |= SL_UDP_BROADCAST | SL_UDP_REUSE;
+    if (opt->group != NULL)
+        flags |= SL_UDP_REUSE; /* the whole class binds the group's port */
+    int family = opt->family;
+    if (opt->group != NULL && family == AF_UNSPEC && opt->bind == NULL) {
+        /* A group's family decides the socket's: IPv4 groups need an IPv4
+         * socket for IP_ADD_MEMBERSHIP. */
+        struct addrinfo *res;
+        if (sl_resolve(opt->group, opt->port, AF_UNSPEC, SOCK_DGRAM, 0, &res, err) < 0)
+            return sl_cli_fail(prog, "--group: %s", err);
+        family = res->ai_family;
+        freeaddrinfo(res);
+    }
+    *fd = sl_bind_udp(opt->bind, opt->port, family, flags, t, err);
+    if (*fd < 0)
+        return sl_cli_fail(prog, "%s", err);
+    if (opt->rcvbuf > 0 &&
+        setsockopt(*fd, SOL_SOCKET, SO_RCVBUF, &opt->rcvbuf, sizeof opt->rcvbuf) < 0) {
+        close(*fd);
+        return sl_cli_fail(prog, "setsockopt SO_RCVBUF: %m");
+    }
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    const char *prog = sl_cli_basename(argv[0]);
+    argv[0] = (char *)prog;
+    struct udppeer_options opt;
+    struct sl_trace trace;
+    struct sl_shutdown stop;
+    char err[SL_ERRLEN];
+    int fd = -1, lfd = -1, rc;
+
+    rc = udppeer_parse_options(argc, argv, prog, &opt);
+    if (rc >= 0)
+        return rc;
+    enum sl_role role = opt.mode != MODE_PROBE_SEND ? SL_ROLE_UDP_SERVER
+                        : opt.tcp                   ? SL_ROLE_TCP_CLIENT
+                                                    : SL_ROLE_UDP_CLIENT;
+    sl_trace_init(&trace, role, opt.trace);
+    trace.step = opt.step;
+
+    /* 1. protocol version */
+    if (sl_startup(&trace, err) < 0)
+        return sl_cli_fail(prog, "%s", err);
+    if (sl_shutdown_init(&stop, err) < 0)
+        return sl_cli_fail(prog, "%s", err);
+
+    if (opt.mode == MODE_PROBE_SEND) {
+        /* 2. socket  3. address  4. communicate  5. close */
+        rc = probe_send_run(prog, &opt, sl_shutdown_fd(&stop), &trace);
+    } else {
+        /* 2. socket  3. address  4. bind */
+        rc = bind_socket(prog, &opt, &trace, &fd);
+        if (rc < 0 && opt.mode == MODE_PROBE_LISTEN && !opt.tcp) {
+            /* TCP runs (--probe --tcp) come in on the same port number. */
+            char port[16];
+            snprintf(port, sizeof port, "%d", sl_local_port(fd));
+            lfd = sl_listen_tcp(opt.bind, port, opt.family, 16, NULL, err);
+            if (lfd < 0)
+                sl_cli_log(prog, "no TCP on port %s (--probe --tcp runs): %s", port, err);
+        }
+        if (rc < 0) {
+            sl_cli_print_listening(fd);
+            /* 5. communicate */
+            if (opt.mode == MODE_MESSENGER)
+                rc = messenger_run(prog, &opt, fd, sl_shutdown_fd(&stop), &trace);
+            else
+                rc = probe_listen_run(prog, &opt, fd, lfd, sl_shutdown_fd(&stop), &trace);
+            /* 6. close the socket */
+            sl_trace_before(&trace, SL_STEP_CLOSE);
+            sl_trace_step(&trace, SL_STEP_CLOSE, -1, "close");
+            close(fd);
+            if (lfd >= 0)
+                close(lfd);
+        }
+    }
+    sl_shutdown_free(&stop);
+    /* 7. cleanup */
+    sl_cleanup(&trace);
+    return rc;
+}

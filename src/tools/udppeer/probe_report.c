@@ -1,0 +1,28 @@
+/* The probe's figures, printed alike by sender and receiver. */
+#include <inttypes.h>
+#include <time.h>
+
+#include "probe.h"
+
+uint64_t probe_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void probe_print_result(FILE *out, const char *what, uint64_t count,
+                        const struct sl_probe_result *r)
+{
+    double secs = (double)r->elapsed_ns / 1e9;
+    double arrivals = (double)(r->received + r->duplicates);
+    double pps = secs > 0 ? arrivals / secs : 0;
+    double mbps = secs > 0 ? (double)r->bytes * 8 / secs / 1e6 : 0;
+    fprintf(out,
+            "%s: sent %" PRIu64 " = received %" PRIu64 " + lost %" PRIu64 " (%.2f%%); "
+            "duplicates %" PRIu64 ", out of order %" PRIu64 "; jitter %.3f ms; "
+            "%.0f datagrams/s, %.2f Mbit/s over %.3f s\n",
+            what, count, r->received, r->lost, count ? 100.0 * (double)r->lost / (double)count : 0,
+            r->duplicates, r->reordered, (double)r->jitter_ns / 1e6, pps, mbps, secs);
+    fflush(out);
+}

@@ -1,0 +1,317 @@
+"""udppeer: the UDP peer messenger and the reliability probe, end to end."""
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+
+from socklab_test import BIN, Server, check_sanitizers, run, tool
+from udp_relay import ImpairmentRelay, parse_report
+
+
+def udp_socket(host="127.0.0.1"):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(family, socket.SOCK_DGRAM)
+    s.bind((host, 0))
+    s.settimeout(10)
+    return s
+
+
+class Messenger(unittest.TestCase):
+    def peer(self, *args, stdin=subprocess.PIPE):
+        return Server(self, "udppeer", *args, stdin=stdin)
+
+    def test_two_peers_both_ways_ipv4_and_ipv6(self):
+        for host in ("127.0.0.1", "::1"):
+            with self.subTest(host=host):
+                a = self.peer("-b", host, "--raw")
+                b = self.peer("-b", host, "--raw", host, str(a.port))
+                b.proc.stdin.write("hello from b\n你好，世界\n".encode())
+                b.proc.stdin.flush()
+                a.wait_stdout(rb"hello from b\n\xe4\xbd\xa0\xe5\xa5\xbd\xef\xbc\x8c\xe4\xb8\x96\xe7\x95\x8c\n")
+                # a named no peer: it answers whoever wrote last, b.
+                a.proc.stdin.write(b"hi b\n")
+                a.proc.stdin.flush()
+                b.wait_stdout(rb"^hi b\n")
+                for p in (a, b):
+                    p.proc.stdin.close()
+                    self.assertEqual(p.stop(), 0)
+
+    def test_piped_stdin_sends_every_line_then_exits_0(self):
+        s = udp_socket()
+        port = s.getsockname()[1]
+        lines = [f"line {i} 中文".encode() for i in range(50)]
+        p = run(self, "udppeer", "-p", "0", "127.0.0.1", str(port),
+                input=b"\n".join(lines) + b"\n", check_rc=0)
+        got = [s.recvfrom(65536)[0] for _ in lines]
+        self.assertEqual(got, lines)  # one datagram per line, no newline
+        self.assertEqual(p.stdout, b"")
+
+    def test_nc_as_the_peer_both_ways(self):
+        nc = shutil.which("nc")
+        if not nc:
+            self.skipTest("netcat-openbsd not installed")
+        # nc listens; udppeer sends to it, nc answers on the same "connection".
+        s = udp_socket()
+        port = s.getsockname()[1]
+        s.close()
+        ncp = subprocess.Popen([nc, "-u", "-l", "127.0.0.1", str(port)], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.addCleanup(ncp.kill)
+        time.sleep(0.3)
+        u = self.peer("--raw", "127.0.0.1", str(port))
+        u.proc.stdin.write("从 udppeer\n".encode())
+        u.proc.stdin.flush()
+        self.assertEqual(ncp.stdout.read1(100), "从 udppeer".encode())  # no newline: one datagram
+        ncp.stdin.write("从 nc\n".encode())
+        ncp.stdin.flush()
+        u.wait_stdout("^从 nc\n\n?".encode())
+        u.proc.stdin.close()
+        self.assertEqual(u.stop(), 0)
+        ncp.kill()
+        # udppeer listens; nc sends and reads the answer.
+        v = self.peer("--raw")
+        ncp2 = subprocess.Popen([nc, "-u", "-w", "3", "127.0.0.1", str(v.port)],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        self.addCleanup(ncp2.kill)
+        ncp2.stdin.write("问候\n".encode())
+        ncp2.stdin.flush()
+        v.wait_stdout("^问候\n".encode())
+        v.proc.stdin.write(b"answer\n")
+        v.proc.stdin.flush()
+        self.assertEqual(ncp2.stdout.read1(100), b"answer")
+        v.proc.stdin.close()
+        self.assertEqual(v.stop(), 0)
+
+    def test_several_peers_each_get_every_line(self):
+        socks = [udp_socket() for _ in range(3)]
+        args = []
+        for s in socks[:2]:
+            args += ["--peer", f"127.0.0.1:{s.getsockname()[1]}"]
+        run(self, "udppeer", "-p", "0", *args, "127.0.0.1", str(socks[2].getsockname()[1]),
+            input=b"one\ntwo\n", check_rc=0)
+        for s in socks:
+            self.assertEqual([s.recvfrom(100)[0] for _ in range(2)], [b"one", b"two"])
+
+    def test_no_peer_yet_is_reported_not_silent(self):
+        p = run(self, "udppeer", "-p", "0", input=b"into the void\n")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn(b"no peer yet: line not sent", p.stderr)
+
+    def test_terminal_format_and_escapes_neutralised(self):
+        # Not a tty here, so the default is raw; --raw is what tests read.
+        # The sender's address and sanitising show on a terminal: checked
+        # through `script`, which gives the program a pty.
+        script = shutil.which("script")
+        if not script:
+            self.skipTest("util-linux script missing")
+        s = udp_socket()
+        out = tempfile.NamedTemporaryFile(delete=False)
+        out.close()
+        self.addCleanup(os.unlink, out.name)
+        cmd = f"{tool('udppeer')} -p 0 --wait 2 127.0.0.1 {s.getsockname()[1]}"
+        proc = subprocess.Popen([script, "-qec", cmd, out.name], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.addCleanup(proc.kill)
+        proc.stdin.write(b"ping\n")
+        proc.stdin.flush()
+        data, addr = s.recvfrom(100)
+        self.assertEqual(data, b"ping")
+        s.sendto("\x1b[2J中文\x07".encode(), addr)
+        time.sleep(0.3)
+        proc.stdin.close()
+        proc.wait(10)
+        text = open(out.name, "rb").read()
+        self.assertIn(f"127.0.0.1:{s.getsockname()[1]}: ^[[2J中文^G".encode(), text)
+        self.assertNotIn(b"\x1b[2J", text)
+
+    def test_truncated_datagram_is_reported(self):
+        u = self.peer("--raw", "--bufsize", "16")
+        s = udp_socket()
+        s.sendto(b"A" * 100, ("127.0.0.1", u.port))
+        u.wait_stderr(r"truncated: 100 bytes, only the first 16 kept")
+        u.wait_stdout(rb"^A{16}\n")
+        u.proc.stdin.close()
+        self.assertEqual(u.stop(), 0)
+
+    def test_line_too_long_for_a_datagram_is_an_error_not_a_crash(self):
+        s = udp_socket()
+        big = b"x" * 70000
+        p = run(self, "udppeer", "-p", "0", "127.0.0.1", str(s.getsockname()[1]),
+                input=b"small\n" + big + b"\n" + b"y" * 65600 + b"\nafter\n")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn(b"too long for one datagram", p.stderr)
+        self.assertEqual([s.recvfrom(100)[0] for _ in range(2)], [b"small", b"after"])
+
+    def test_unreachable_peer_is_reported_and_the_program_keeps_running(self):
+        s = udp_socket()
+        port = s.getsockname()[1]
+        s.close()  # nothing listens there now: ICMP port unreachable
+        u = self.peer("--raw", "127.0.0.1", str(port))
+        u.proc.stdin.write(b"first\n")
+        u.proc.stdin.flush()
+        u.wait_stderr(r"127\.0\.0\.1:%d: port unreachable \(ICMP\)" % port)
+        self.assertTrue(u.alive())
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("127.0.0.1", port))
+        s.settimeout(10)
+        u.proc.stdin.write(b"second\n")
+        u.proc.stdin.flush()
+        self.assertEqual(s.recvfrom(100)[0], b"second")
+        u.proc.stdin.close()
+        # Exit 1 all the same: the first line went nowhere.
+        self.assertEqual(u.stop(), 1)
+
+    def test_usage_errors(self):
+        for args in (["--probe"], ["-4", "-6"], ["--broadcast", "-6"], ["-s", "10", "--probe", "x"],
+                     ["--rate", "fast", "--probe", "x"], ["--probe-listen", "host"]):
+            p = run(self, "udppeer", *args)
+            self.assertEqual(p.returncode, 2, args)
+        self.assertEqual(run(self, "udppeer", "--help").returncode, 0)
+        self.assertIn(b"udppeer (socklab)", run(self, "udppeer", "--version").stdout)
+
+
+def unshare_works():
+    if not shutil.which("unshare") or not shutil.which("ip"):
+        return "unshare or ip missing"
+    p = subprocess.run(["unshare", "-rn", "true"], capture_output=True)
+    return None if p.returncode == 0 else "unshare -rn not permitted: " + p.stderr.decode()
+
+
+class Namespace(unittest.TestCase):
+    """Broadcast, multicast and kernel drops inside a network namespace."""
+
+    def sh(self, script, timeout=60):
+        why = unshare_works()
+        if why:
+            self.skipTest(why)
+        p = subprocess.run(["unshare", "-rn", "bash", "-ec", script], capture_output=True,
+                           timeout=timeout, env={**os.environ, "B": BIN})
+        check_sanitizers(self, p.stderr.decode("utf-8", "replace"), "udppeer")
+        self.assertEqual(p.returncode, 0, p.stderr.decode())
+        return p.stdout.decode()
+
+    def test_broadcast_and_multicast_reach_the_class(self):
+        out = self.sh(r'''
+            ip link set lo up; ip link set lo multicast on; ip route add 224.0.0.0/4 dev lo
+            d=$(mktemp -d)
+            "$B/udppeer" -p 7072 --group 239.1.2.3 --raw --wait 2 </dev/null >$d/mc 2>$d/mc.err &
+            "$B/udppeer" -p 7073 --broadcast --raw --wait 2 </dev/null >$d/bc 2>$d/bc.err &
+            for f in mc bc; do
+              for i in $(seq 100); do grep -q listening $d/$f.err && break; sleep 0.02; done
+            done
+            echo '组播 hello' | "$B/udppeer" -p 7072 --group 239.1.2.3 --wait 0.2 >/dev/null
+            echo '广播 hello' | "$B/udppeer" -p 7073 --broadcast 127.255.255.255 7073 --wait 0.2 >/dev/null
+            wait
+            echo "mc=$(cat $d/mc)"; echo "bc=$(cat $d/bc)"; rm -rf $d
+        ''')
+        self.assertIn("mc=组播 hello", out)
+        self.assertIn("bc=广播 hello", out)
+
+    def test_probe_under_nftables_random_drops(self):
+        if not shutil.which("nft"):
+            self.skipTest("nft (nftables) not installed")
+        out = self.sh(r'''
+            ip link set lo up
+            nft add table inet lab
+            nft 'add chain inet lab in { type filter hook input priority 0; }'
+            nft add rule inet lab in udp dport 7072 numgen random mod 100 '<' 10 drop
+            d=$(mktemp -d)
+            "$B/udppeer" --probe-listen --once --interval 0 >$d/rx 2>$d/rx.err &
+            for i in $(seq 100); do grep -q listening $d/rx.err && break; sleep 0.02; done
+            "$B/udppeer" --probe -n 5000 --rate 20000 --wait 10 127.0.0.1 7072
+            wait
+            cat $d/rx; rm -rf $d
+        ''')
+        r = parse_report(out)
+        self.assertIsNotNone(r, out)
+        self.assertEqual(r["sent"], 5000)
+        self.assertEqual(r["received"] + r["lost"], 5000)
+        self.assertEqual((r["duplicates"], r["reordered"]), (0, 0))
+        # 10% drop of 5000: 500 expected; 5 sigma is about +-106.
+        self.assertTrue(350 <= r["lost"] <= 650, out)
+
+
+class Probe(unittest.TestCase):
+    def listener(self, *args):
+        return Server(self, "udppeer", "--probe-listen", "--interval", "0", *args)
+
+    def test_clean_loopback_run_ipv4_and_ipv6(self):
+        for host in ("127.0.0.1", "::1"):
+            rx = self.listener("-b", host)
+            p = run(self, "udppeer", "--probe", "-n", "3000", "--rate", "30000", host,
+                    str(rx.port), check_rc=0)
+            r = parse_report(p.stdout.decode())
+            self.assertEqual(r, {"sent": 3000, "received": 3000, "lost": 0, "duplicates": 0,
+                                 "reordered": 0})
+            self.assertIn(b"sender: sent 3000 datagrams", p.stdout)
+            rx.wait_stdout(rb"receiver: sent 3000 = received 3000 \+ lost 0")
+            self.assertEqual(rx.stop(), 0)
+
+    def test_counts_exact_through_the_impairment_relay(self):
+        for seed, drop, dup, reorder in ((1, 0.05, 0.03, 0.04), (7, 0.2, 0.0, 0.1),
+                                         (42, 0.0, 0.1, 0.0)):
+            with self.subTest(seed=seed):
+                rx = self.listener("-b", "127.0.0.1")
+                relay = ImpairmentRelay(rx.port, seed, drop, dup, reorder)
+                self.addCleanup(relay.close)
+                p = run(self, "udppeer", "--probe", "-n", "2000", "--rate", "5000",
+                        "127.0.0.1", str(relay.port), check_rc=0)
+                r = parse_report(p.stdout.decode())
+                c = relay.counts
+                self.assertEqual(c["data"], 2000)
+                self.assertEqual(r, {"sent": 2000, "received": 2000 - c["dropped"],
+                                     "lost": c["dropped"], "duplicates": c["duplicated"],
+                                     "reordered": c["reordered"]}, (c, p.stdout))
+                if drop:
+                    self.assertGreater(c["dropped"], 0)
+                self.assertEqual(rx.stop(), 0)
+
+    def test_receive_buffer_overflow_is_counted_as_loss(self):
+        rx = self.listener("-b", "127.0.0.1", "--rcvbuf", "2048")
+        p = run(self, "udppeer", "--probe", "-n", "50000", "--rate", "max", "127.0.0.1",
+                str(rx.port), check_rc=0)
+        r = parse_report(p.stdout.decode())
+        self.assertEqual(r["received"] + r["lost"], 50000)
+        self.assertGreater(r["lost"], 0, p.stdout)
+        rx.wait_stdout(rb"the kernel dropped \d+ datagrams")
+        self.assertEqual(rx.stop(), 0)
+
+    def test_tcp_contrast_never_loses_or_reorders(self):
+        rx = self.listener("-b", "127.0.0.1")
+        p = run(self, "udppeer", "--probe", "--tcp", "-n", "20000", "--rate", "max", "-s", "100",
+                "127.0.0.1", str(rx.port), check_rc=0)
+        r = parse_report(p.stdout.decode())
+        self.assertEqual(r, {"sent": 20000, "received": 20000, "lost": 0, "duplicates": 0,
+                             "reordered": 0})
+        rx.wait_stdout(rb"receiver \(TCP\): sent 20000 = received 20000")
+        self.assertEqual(rx.stop(), 0)
+
+    def test_garbage_and_hostile_datagrams_do_not_disturb_a_run(self):
+        rx = self.listener("-b", "127.0.0.1")
+        s = udp_socket()
+        hdr = b"SLPB\x01\x01\x00\x00" + b"\x00\x00\x00\x09" + (40).to_bytes(4, "big")
+        for junk in (b"", b"GET / HTTP/1.0\r\n\r\n", b"SLPB", hdr + b"\xff" * 8 * 3,
+                     b"SLPB\x01\x01\x00\x00\x00\x00\x00\x01\xff\xff\xff\xff" + b"\x00" * 24):
+            s.sendto(junk, ("127.0.0.1", rx.port))
+        rx.wait_stderr(r"ignored a datagram from 127\.0\.0\.1:\d+")
+        p = run(self, "udppeer", "--probe", "-n", "500", "--rate", "20000", "127.0.0.1",
+                str(rx.port), check_rc=0)
+        self.assertEqual(parse_report(p.stdout.decode())["received"], 500)
+        self.assertEqual(rx.stop(), 0)
+
+    def test_no_receiver_is_a_clear_error(self):
+        s = udp_socket()
+        port = s.getsockname()[1]
+        s.close()
+        p = run(self, "udppeer", "--probe", "-n", "10", "--wait", "0.5", "127.0.0.1", str(port))
+        self.assertEqual(p.returncode, 1)
+        self.assertRegex(p.stderr.decode(), r"no receiver at 127\.0\.0\.1:\d+: port unreachable")
+
+
+if __name__ == "__main__":
+    unittest.main()
