@@ -79,6 +79,19 @@ class FtTest(unittest.TestCase):
         self.assertEqual(rx.stdout.count(b" stored ("), 4)
         self.assertIn("作业/第一章/练习.c stored".encode(), rx.stdout)
 
+    def test_tree_given_as_dot_goes_under_its_real_name(self):
+        self.receiver()
+        tree = os.path.join(self.src, "lab3")
+        write(os.path.join(tree, "a.c"), b"a\n")
+        p = subprocess.run([tool("ftsend"), "-p", self.port, "-r", "localhost", "."], cwd=tree,
+                           capture_output=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.listing(), ["lab3/a.c"])
+        p = subprocess.run([tool("ftsend"), "-p", self.port, "-r", "localhost", "/"],
+                           capture_output=True, timeout=60)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn(b"/: has no name to send it under", p.stderr)
+
     def test_name_clash_and_overwrite(self):
         self.receiver()
         path = write(os.path.join(self.src, "homework.c"), b"version 1\n")

@@ -57,20 +57,31 @@ static int add_tree(struct send_list *list, const char *prog, const char *path, 
             }
             names = grown;
         }
-        names[n++] = strdup(e->d_name);
+        if ((names[n] = strdup(e->d_name)) == NULL) {
+            rc = -1;
+            break;
+        }
+        n++;
     }
     closedir(d);
+    if (rc < 0)
+        sl_cli_log(prog, "%s: out of memory", path);
     qsort(names, n, sizeof *names, cmp_names);
     for (size_t i = 0; i < n && rc == 0; i++) {
         size_t plen = strlen(path) + strlen(names[i]) + 2;
         size_t nlen = strlen(name) + strlen(names[i]) + 2;
         char *sub = malloc(plen), *subname = malloc(nlen);
         struct stat st;
-        snprintf(sub, plen, "%s/%s", path, names[i]);
-        snprintf(subname, nlen, "%s/%s", name, names[i]);
-        if (lstat(sub, &st) < 0)
+        if (sub == NULL || subname == NULL) {
+            sl_cli_log(prog, "%s: out of memory", path);
+            rc = -1;
+        } else if (snprintf(sub, plen, "%s/%s", path, names[i]) < 0 ||
+                   snprintf(subname, nlen, "%s/%s", name, names[i]) < 0 || lstat(sub, &st) < 0) {
+            /* A file we cannot even look at would be missing over there:
+             * stop before sending anything rather than exit 0 without it. */
             sl_cli_log(prog, "%s: %s", sub, strerror(errno));
-        else if (S_ISDIR(st.st_mode))
+            rc = -1;
+        } else if (S_ISDIR(st.st_mode))
             rc = add_tree(list, prog, sub, subname);
         else if (S_ISREG(st.st_mode))
             rc = add(list, sub, subname);
@@ -94,11 +105,28 @@ int walk_add(struct send_list *list, const char *prog, const char *arg, bool rec
     }
     /* The name there is the last component here: "dir/sub/" -> "sub". */
     char *copy = strdup(arg);
+    char *real = NULL;
+    if (copy == NULL) {
+        sl_cli_log(prog, "%s: out of memory", arg);
+        return -1;
+    }
     size_t len = strlen(copy);
     while (len > 1 && copy[len - 1] == '/')
         copy[--len] = '\0';
     const char *slash = strrchr(copy, '/');
     const char *base = slash ? slash + 1 : copy;
+    if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0 || *base == '\0') {
+        /* "ftsend -r host ." sends the directory under its real name. */
+        real = realpath(arg, NULL);
+        slash = real ? strrchr(real, '/') : NULL;
+        base = slash ? slash + 1 : "";
+        if (*base == '\0') {
+            sl_cli_log(prog, "%s: has no name to send it under", arg);
+            free(real);
+            free(copy);
+            return -1;
+        }
+    }
     int rc;
     if (S_ISDIR(st.st_mode)) {
         if (!recursive) {
@@ -113,6 +141,7 @@ int walk_add(struct send_list *list, const char *prog, const char *arg, bool rec
         sl_cli_log(prog, "%s: not a regular file", arg);
         rc = -1;
     }
+    free(real);
     free(copy);
     return rc;
 }
