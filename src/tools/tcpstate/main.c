@@ -1,0 +1,160 @@
+/* tcpstate: this machine's TCP sockets and what their states mean, or,
+ * with --watch, every change of state as it happens. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "socklab/socklab.h"
+#include "sockets.h"
+#include "states.h"
+#include "watch.h"
+
+/* Short enough to catch FIN_WAIT2 and CLOSE_WAIT on loopback. */
+#define DEFAULT_INTERVAL_MS 5
+
+struct options {
+    struct tcp_query query;
+    bool watch;
+    int interval_ms;
+};
+
+static void usage(const char *prog)
+{
+    printf("Usage: %s [OPTIONS]\n"
+           "Lists this machine's TCP sockets with their state and what the state means,\n"
+           "or with --watch prints every change of state as it happens.\n\n"
+           "  -p, --port PORT       only sockets whose local or remote port is PORT\n"
+           "  -w, --watch           poll and print one line per change of state\n"
+           "      --interval MS     --watch polling period in ms (default %d)\n"
+           "  -4, --ipv4            IPv4 sockets only\n"
+           "  -6, --ipv6            IPv6 sockets only\n"
+           "      --proc            read /proc/net/tcp{,6} instead of netlink sock_diag\n"
+           "  -h, --help            show this help and exit\n"
+           "      --version         show the version and exit\n\n"
+           "Listing columns: LOCAL REMOTE STATE MEANING.\n"
+           "Watch lines: HH:MM:SS.mmm LOCAL REMOTE OLD -> NEW, where (new) and (gone)\n"
+           "mark a connection appearing and vanishing. SIGINT/SIGTERM stop --watch.\n",
+           prog, DEFAULT_INTERVAL_MS);
+}
+
+/* Returns -1 to go on, or the exit status. */
+static int parse_options(int argc, char **argv, const char *prog, struct options *opt)
+{
+    enum { OPT_INTERVAL = SL_OPT_FIRST_TOOL, OPT_PROC };
+    static const struct option longopts[] = {
+        {"port", required_argument, NULL, 'p'},
+        {"watch", no_argument, NULL, 'w'},
+        {"interval", required_argument, NULL, OPT_INTERVAL},
+        {"ipv4", no_argument, NULL, '4'},
+        {"ipv6", no_argument, NULL, '6'},
+        {"proc", no_argument, NULL, OPT_PROC},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, SL_OPT_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    unsigned long n;
+    int c;
+
+    *opt = (struct options){.query = {.family = AF_UNSPEC}, .interval_ms = DEFAULT_INTERVAL_MS};
+    while ((c = getopt_long(argc, argv, "p:w46h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'p':
+            if (sl_parse_ulong(optarg, 1, 65535, &n) < 0)
+                return sl_cli_usage_error(prog, "--port: not a port 1-65535: %s", optarg);
+            opt->query.port = (int)n;
+            break;
+        case 'w':
+            opt->watch = true;
+            break;
+        case OPT_INTERVAL:
+            if (sl_parse_ulong(optarg, 1, 60000, &n) < 0)
+                return sl_cli_usage_error(prog, "--interval: not a number of ms 1-60000: %s",
+                                          optarg);
+            opt->interval_ms = (int)n;
+            break;
+        case '4':
+        case '6':
+            if (opt->query.family != AF_UNSPEC)
+                return sl_cli_usage_error(prog, "-4 and -6 exclude each other");
+            opt->query.family = c == '4' ? AF_INET : AF_INET6;
+            break;
+        case OPT_PROC:
+            opt->query.force_proc = true;
+            break;
+        case 'h':
+            usage(prog);
+            return SL_EXIT_OK;
+        case SL_OPT_VERSION:
+            return sl_cli_version(prog);
+        default:
+            return sl_cli_usage_hint(prog);
+        }
+    }
+    if (optind < argc)
+        return sl_cli_usage_error(prog, "unexpected argument: %s", argv[optind]);
+    return -1;
+}
+
+static void print_table(const struct tcp_sock_list *l)
+{
+    char local[SL_ADDRSTRLEN], remote[SL_ADDRSTRLEN];
+    int wl = (int)strlen("LOCAL"), wr = (int)strlen("REMOTE");
+
+    /* Columns as wide as their longest address, so IPv6 lines stay aligned. */
+    for (size_t i = 0; i < l->len; i++) {
+        int a = (int)strlen(tcp_sock_format_local(&l->items[i], local, sizeof local));
+        int b = (int)strlen(tcp_sock_format_remote(&l->items[i], remote, sizeof remote));
+        wl = a > wl ? a : wl;
+        wr = b > wr ? b : wr;
+    }
+    printf("%-*s  %-*s  %-11s  %s\n", wl, "LOCAL", wr, "REMOTE", "STATE", "MEANING");
+    for (size_t i = 0; i < l->len; i++) {
+        const struct tcp_sock_entry *e = &l->items[i];
+        printf("%-*s  %-*s  %-11s  %s\n", wl, tcp_sock_format_local(e, local, sizeof local), wr,
+               tcp_sock_format_remote(e, remote, sizeof remote), tcp_state_name(e->state),
+               tcp_state_explain(e->state));
+    }
+}
+
+static int list_once(const char *prog, const struct options *opt)
+{
+    struct tcp_sock_list l = {0};
+    char err[SL_ERRLEN];
+
+    if (tcp_sockets_collect(&opt->query, &l, NULL, err) < 0)
+        return sl_cli_fail(prog, "%s", err);
+    print_table(&l);
+    tcp_sock_list_free(&l);
+    if (fflush(stdout) != 0)
+        return sl_cli_fail(prog, "write: standard output");
+    return SL_EXIT_OK;
+}
+
+static int watch(const char *prog, const struct options *opt)
+{
+    struct sl_shutdown stop;
+    char err[SL_ERRLEN];
+
+    /* Line-buffered even into a pipe: each change is read as it happens. */
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (sl_shutdown_init(&stop, err) < 0)
+        return sl_cli_fail(prog, "%s", err);
+    int rc = watch_run(&opt->query, opt->interval_ms, sl_shutdown_fd(&stop), prog, err);
+    sl_shutdown_free(&stop);
+    if (rc < 0)
+        return sl_cli_fail(prog, "%s", err);
+    return SL_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    const char *prog = sl_cli_basename(argv[0]);
+    argv[0] = (char *)prog; /* getopt_long names the program by argv[0] */
+    struct options opt;
+
+    int rc = parse_options(argc, argv, prog, &opt);
+    if (rc >= 0)
+        return rc;
+    return opt.watch ? watch(prog, &opt) : list_once(prog, &opt);
+}

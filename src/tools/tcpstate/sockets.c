@@ -1,0 +1,164 @@
+/* Collecting, filtering, ordering and printing socket entries. */
+#include "sockets.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "socklab/addr.h"
+
+int tcp_sock_list_push(struct tcp_sock_list *l, const struct tcp_sock_entry *e)
+{
+    if (l->len == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        struct tcp_sock_entry *items = realloc(l->items, cap * sizeof *items);
+        if (!items) {
+            errno = ENOMEM;
+            return -1;
+        }
+        l->items = items;
+        l->cap = cap;
+    }
+    l->items[l->len++] = *e;
+    return 0;
+}
+
+void tcp_sock_list_free(struct tcp_sock_list *l)
+{
+    free(l->items);
+    *l = (struct tcp_sock_list){0};
+}
+
+static int cmp_port(uint16_t a, uint16_t b)
+{
+    return (a > b) - (a < b);
+}
+
+int tcp_sock_key_cmp(const struct tcp_sock_entry *a, const struct tcp_sock_entry *b)
+{
+    int c;
+    if ((c = cmp_port(a->local_port, b->local_port)) != 0)
+        return c;
+    if ((c = (a->family > b->family) - (a->family < b->family)) != 0)
+        return c;
+    if ((c = memcmp(a->local, b->local, sizeof a->local)) != 0)
+        return c;
+    if ((c = cmp_port(a->remote_port, b->remote_port)) != 0)
+        return c;
+    return memcmp(a->remote, b->remote, sizeof a->remote);
+}
+
+/* Ties on the 4-tuple (SO_REUSEPORT listeners) are broken by inode so the
+ * order, and so --watch's pairing, is stable from one poll to the next. */
+static int entry_cmp(const void *pa, const void *pb)
+{
+    const struct tcp_sock_entry *a = pa, *b = pb;
+    int c = tcp_sock_key_cmp(a, b);
+    if (c != 0)
+        return c;
+    return (a->inode > b->inode) - (a->inode < b->inode);
+}
+
+/* Neither source is an atomic snapshot: a dump that spans several chunks
+ * can show one connection twice, e.g. as its SYN_RECV request (inode 0)
+ * and again as the accepted socket. One 4-tuple is one connection, except
+ * for SO_REUSEPORT listeners, which have distinct inodes. So within a run
+ * of equal 4-tuples (sorted inode 0 first) keep each distinct non-zero
+ * inode, or a single entry if none has one. Needs the list sorted. */
+static void drop_duplicates(struct tcp_sock_list *l)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < l->len;) {
+        size_t end = i + 1;
+        while (end < l->len && tcp_sock_key_cmp(&l->items[i], &l->items[end]) == 0)
+            end++;
+        size_t last = end - 1; /* the largest inode: non-zero if any is */
+        if (l->items[last].inode == 0) {
+            l->items[kept++] = l->items[i];
+        } else {
+            for (size_t j = i; j < end; j++)
+                if (l->items[j].inode != 0 &&
+                    (j == i || l->items[j].inode != l->items[j - 1].inode))
+                    l->items[kept++] = l->items[j];
+        }
+        i = end;
+    }
+    l->len = kept;
+}
+
+static bool wanted(const struct tcp_query *q, const struct tcp_sock_entry *e)
+{
+    return q->port == 0 || e->local_port == q->port || e->remote_port == q->port;
+}
+
+static int collect_from(const struct tcp_query *q, bool netlink, struct tcp_sock_list *out,
+                        char err[SL_ERRLEN])
+{
+    static const int families[] = {AF_INET, AF_INET6};
+    out->len = 0;
+    for (size_t i = 0; i < sizeof families / sizeof families[0]; i++) {
+        if (q->family != AF_UNSPEC && q->family != families[i])
+            continue;
+        int rc = netlink ? diag_netlink_dump(families[i], out, err)
+                         : diag_proc_read(families[i], out, err);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int tcp_sockets_collect(const struct tcp_query *q, struct tcp_sock_list *out, enum tcp_source *used,
+                        char err[SL_ERRLEN])
+{
+    enum tcp_source src = TCP_SOURCE_NETLINK;
+    /* Any netlink failure (no sock_diag, a seccomp filter, a missing
+     * tcp_diag module) drops the whole snapshot to /proc, so one listing
+     * never mixes the two sources. */
+    if (q->force_proc || collect_from(q, true, out, err) < 0) {
+        src = TCP_SOURCE_PROC;
+        if (collect_from(q, false, out, err) < 0)
+            return -1;
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < out->len; i++)
+        if (wanted(q, &out->items[i]))
+            out->items[kept++] = out->items[i];
+    out->len = kept;
+    if (out->len > 1)
+        qsort(out->items, out->len, sizeof out->items[0], entry_cmp);
+    drop_duplicates(out);
+    if (used)
+        *used = src;
+    return 0;
+}
+
+static char *format_end(int family, const unsigned char addr[16], uint16_t port, char *buf,
+                        size_t buflen)
+{
+    if (family == AF_INET) {
+        struct sockaddr_in in4 = {.sin_family = AF_INET, .sin_port = htons(port)};
+        memcpy(&in4.sin_addr, addr, 4);
+        return sl_format_addr((const struct sockaddr *)&in4, sizeof in4, buf, buflen);
+    }
+    struct sockaddr_in6 in6 = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
+    memcpy(&in6.sin6_addr, addr, 16);
+    return sl_format_addr((const struct sockaddr *)&in6, sizeof in6, buf, buflen);
+}
+
+char *tcp_sock_format_local(const struct tcp_sock_entry *e, char *buf, size_t buflen)
+{
+    return format_end(e->family, e->local, e->local_port, buf, buflen);
+}
+
+char *tcp_sock_format_remote(const struct tcp_sock_entry *e, char *buf, size_t buflen)
+{
+    return format_end(e->family, e->remote, e->remote_port, buf, buflen);
+}
+
+const char *tcp_source_name(enum tcp_source s)
+{
+    return s == TCP_SOURCE_NETLINK ? "netlink" : "/proc";
+}
