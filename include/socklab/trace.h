@@ -48,14 +48,32 @@ void sl_trace_init(struct sl_trace *t, enum sl_role role, bool enabled);
 int sl_step_number(enum sl_role role, enum sl_step step);
 int sl_step_total(enum sl_role role);
 
-/* Called just before STEP runs: the hook where --step pauses. */
+/* --step: makes sl_trace_before() pause. Blocks SIGUSR1 in the calling
+ * thread, so call it from main before any thread is started (threads
+ * inherit the mask). Returns 0 or -1 with errno. */
+int sl_trace_enable_step(struct sl_trace *t);
+
+/* Called just before STEP runs. With --step it prints
+ *   "--step: next [5/9] listen: press Enter (or kill -USR1 PID)"
+ * and waits for a line on the terminal (/dev/tty) or for SIGUSR1, which
+ * lets a script drive the steps. Without --step it does nothing. */
 void sl_trace_before(const struct sl_trace *t, enum sl_step step);
+
+/* "listen", "accept", ... the step's name as the notes say it. */
+const char *sl_step_name(enum sl_step step);
 
 /* Prints "[n/N] <text>" for STEP. When FD is a TCP socket, its current
  * state (getsockopt TCP_INFO) is appended as "  state LISTEN". T may be
  * NULL or disabled: then nothing happens. */
 void sl_trace_step(const struct sl_trace *t, enum sl_step step, int fd, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* The close step: close(FD), traced as "[8/9] <text>  state FIN_WAIT1"
+ * with the state the socket reached by sending its FIN (with --trace the
+ * FIN goes out through shutdown(SHUT_WR) just before close, so its state
+ * can still be read). Returns close()'s result. */
+int sl_close_traced(const struct sl_trace *t, int fd, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* The TCP state of socket FD (Linux TCP_INFO tcpi_state), or -1. */
 int sl_tcp_state(int fd);

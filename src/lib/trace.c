@@ -1,7 +1,12 @@
 /* --trace output: "[n/N] what happened", numbered as in the notes. */
 #include "socklab/trace.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,37 +45,124 @@ int sl_step_total(enum sl_role role)
     return (unsigned)role > SL_ROLE_UDP_CLIENT ? 0 : step_totals[role];
 }
 
-void sl_trace_before(const struct sl_trace *t, enum sl_step step)
+static const char *const step_names[] = {
+    [SL_STEP_STARTUP] = "protocol version",
+    [SL_STEP_SOCKET] = "socket",
+    [SL_STEP_ADDRESS] = "address",
+    [SL_STEP_BIND] = "bind",
+    [SL_STEP_LISTEN] = "listen",
+    [SL_STEP_ACCEPT] = "accept",
+    [SL_STEP_CONNECT] = "connect",
+    [SL_STEP_COMMUNICATE] = "communicate",
+    [SL_STEP_CLOSE] = "close",
+    [SL_STEP_CLEANUP] = "cleanup",
+};
+
+const char *sl_step_name(enum sl_step step)
 {
-    /* --step will pause here; until then a step simply runs. */
-    (void)t;
-    (void)step;
+    return (unsigned)step > SL_STEP_CLEANUP ? "?" : step_names[step];
 }
 
-void sl_trace_step(const struct sl_trace *t, enum sl_step step, int fd, const char *fmt, ...)
+int sl_trace_enable_step(struct sl_trace *t)
+{
+    sigset_t usr1;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    /* Blocked here, in main before any thread, and so in every thread:
+     * the signal then waits for sigtimedwait() instead of killing us. */
+    int rc = pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+    if (rc != 0) {
+        errno = rc;
+        return -1;
+    }
+    t->step = true;
+    return 0;
+}
+
+/* Waits for a line on the terminal (when there is one) or for SIGUSR1. */
+static void wait_for_go(void)
+{
+    sigset_t usr1;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    int tty = open("/dev/tty", O_RDONLY | O_NOCTTY | O_CLOEXEC);
+    const struct timespec tick = {0, 20 * 1000 * 1000};
+    for (;;) {
+        if (sigtimedwait(&usr1, NULL, &tick) == SIGUSR1)
+            break;
+        struct pollfd p = {.fd = tty, .events = POLLIN};
+        if (tty >= 0 && poll(&p, 1, 0) > 0) {
+            char c;
+            /* The whole line, so one Enter is one step. */
+            while (read(tty, &c, 1) == 1 && c != '\n')
+                ;
+            break;
+        }
+    }
+    if (tty >= 0)
+        close(tty);
+}
+
+void sl_trace_before(const struct sl_trace *t, enum sl_step step)
+{
+    char line[160];
+    if (t == NULL || !t->step)
+        return;
+    int n = sl_step_number(t->role, step);
+    int len =
+        snprintf(line, sizeof line, "--step: next [%d/%d] %s: press Enter (or kill -USR1 %ld)\n", n,
+                 sl_step_total(t->role), sl_step_name(step), (long)getpid());
+    (void)sl_write_all(t->out_fd, line, (size_t)len);
+    wait_for_go();
+}
+
+/* Prints "[n/N] text" and, when STATE >= 0, "  state NAME". */
+static void trace_vline(const struct sl_trace *t, enum sl_step step, int state, const char *fmt,
+                        va_list ap)
 {
     char line[512];
-    int n, len;
-
-    if (t == NULL || !t->enabled)
-        return;
-    n = sl_step_number(t->role, step);
-    len = snprintf(line, sizeof line, "[%d/%d] ", n, sl_step_total(t->role));
-
-    va_list ap;
-    va_start(ap, fmt);
+    int n = sl_step_number(t->role, step);
+    int len = snprintf(line, sizeof line, "[%d/%d] ", n, sl_step_total(t->role));
     len += vsnprintf(line + len, sizeof line - (size_t)len, fmt, ap);
-    va_end(ap);
     if (len > (int)sizeof line - 40)
         len = (int)sizeof line - 40;
-
-    int state = fd >= 0 ? sl_tcp_state(fd) : -1;
     if (state >= 0)
         len +=
             snprintf(line + len, sizeof line - (size_t)len, "  state %s", sl_tcp_state_name(state));
     line[len++] = '\n';
     /* One write per line, so lines from several threads never interleave. */
     (void)sl_write_all(t->out_fd, line, (size_t)len);
+}
+
+void sl_trace_step(const struct sl_trace *t, enum sl_step step, int fd, const char *fmt, ...)
+{
+    if (t == NULL || !t->enabled)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    trace_vline(t, step, fd >= 0 ? sl_tcp_state(fd) : -1, fmt, ap);
+    va_end(ap);
+}
+
+int sl_close_traced(const struct sl_trace *t, int fd, const char *fmt, ...)
+{
+    int state = -1;
+    if (t != NULL && t->enabled) {
+        /* Our FIN first, so the trace shows where it leads: FIN_WAIT1 on
+         * the side that closes first, LAST_ACK on the other. A TCP socket
+         * whose peer is gone just says ENOTCONN; nothing else changes. */
+        if (sl_tcp_state(fd) >= 0)
+            (void)shutdown(fd, SHUT_WR);
+        state = sl_tcp_state(fd);
+    }
+    int rc = close(fd);
+    if (t != NULL && t->enabled) {
+        va_list ap;
+        va_start(ap, fmt);
+        trace_vline(t, SL_STEP_CLOSE, state, fmt, ap);
+        va_end(ap);
+    }
+    return rc;
 }
 
 int sl_tcp_state(int fd)

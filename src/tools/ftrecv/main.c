@@ -23,6 +23,7 @@ struct options {
     int family;
     bool once;
     bool trace;
+    bool step;
 };
 
 static void usage(const char *prog)
@@ -43,6 +44,7 @@ static void usage(const char *prog)
            "      --max-size BYTES  refuse files larger than this (suffixes K, M, G)\n"
            "  -q, --quiet           do not print a line per stored file\n"
            "      --trace           print each numbered step of the notes (TCP server 1-9)\n"
+           "      --step            pause before each step until Enter (or SIGUSR1)\n"
            "  -h, --help            show this help and exit\n"
            "      --version         show the version and exit\n",
            prog);
@@ -88,6 +90,7 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
         {"max-size", required_argument, NULL, OPT_MAX_SIZE},
         {"quiet", no_argument, NULL, 'q'},
         {"trace", no_argument, NULL, SL_OPT_TRACE},
+        {"step", no_argument, NULL, SL_OPT_STEP},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, SL_OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -129,6 +132,9 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
         case SL_OPT_TRACE:
             opt->trace = true;
             break;
+        case SL_OPT_STEP:
+            opt->step = true;
+            break;
         case 'h':
             usage(prog);
             return SL_EXIT_OK;
@@ -160,8 +166,7 @@ static int serve(struct conn *c)
     sl_trace_step(&r->trace, SL_STEP_COMMUNICATE, c->fd, "communicate fd %d: %s", c->fd,
                   rc == 0 ? "all files stored" : "not all files stored");
     sl_trace_before(&r->trace, SL_STEP_CLOSE);
-    close(c->fd);
-    sl_trace_step(&r->trace, SL_STEP_CLOSE, -1, "close fd %d (%s)", c->fd, c->peer);
+    sl_close_traced(&r->trace, c->fd, "close fd %d (%s)", c->fd, c->peer);
     return rc;
 }
 
@@ -277,6 +282,8 @@ int main(int argc, char **argv)
     if (rc >= 0)
         return rc;
     sl_trace_init(&r.trace, SL_ROLE_TCP_SERVER, opt.trace);
+    if (opt.step && sl_trace_enable_step(&r.trace) < 0)
+        return sl_cli_fail(prog, "--step: %s", strerror(errno));
     pthread_mutex_init(&r.lock, NULL);
     pthread_cond_init(&r.all_gone, NULL);
     r.dirfd = open(opt.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

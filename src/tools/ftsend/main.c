@@ -1,7 +1,9 @@
 /* ftsend: sends files to ftrecv, and exits 0 only when the receiver has
  * confirmed every one stored and verified. main() follows the notes' TCP
  * client steps 1-7; the file recipe is in send.c. */
+#include <errno.h>
 #include <getopt.h>
+#include <string.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -18,6 +20,7 @@ struct options {
     bool recursive;
     bool quiet;
     bool trace;
+    bool step;
 };
 
 static void usage(const char *prog)
@@ -33,6 +36,7 @@ static void usage(const char *prog)
            "  -6, --ipv6            IPv6 only\n"
            "  -q, --quiet           no progress bar\n"
            "      --trace           print each numbered step of the notes (TCP client 1-7)\n"
+           "      --step            pause before each step until Enter (or SIGUSR1)\n"
            "  -h, --help            show this help and exit\n"
            "      --version         show the version and exit\n",
            prog);
@@ -48,6 +52,7 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
         {"ipv6", no_argument, NULL, '6'},
         {"quiet", no_argument, NULL, 'q'},
         {"trace", no_argument, NULL, SL_OPT_TRACE},
+        {"step", no_argument, NULL, SL_OPT_STEP},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, SL_OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -79,6 +84,9 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
             break;
         case SL_OPT_TRACE:
             opt->trace = true;
+            break;
+        case SL_OPT_STEP:
+            opt->step = true;
             break;
         case 'h':
             usage(prog);
@@ -115,6 +123,8 @@ int main(int argc, char **argv)
             return SL_EXIT_FAILURE;
         }
     sl_trace_init(&trace, SL_ROLE_TCP_CLIENT, opt.trace);
+    if (opt.step && sl_trace_enable_step(&trace) < 0)
+        return sl_cli_fail(prog, "--step: %s", strerror(errno));
 
     /* 1. protocol version */
     if (sl_startup(&trace, err) < 0)
@@ -135,8 +145,7 @@ int main(int argc, char **argv)
 
     /* 6. disconnect */
     sl_trace_before(&trace, SL_STEP_CLOSE);
-    close(fd);
-    sl_trace_step(&trace, SL_STEP_CLOSE, -1, "close fd %d", fd);
+    sl_close_traced(&trace, fd, "close fd %d", fd);
 
     /* 7. cleanup */
     sl_cleanup(&trace);

@@ -1,6 +1,7 @@
 /* tcpchat-client: talk in a tcpchat-server room. main() follows the notes'
  * TCP client steps 1-7; step 5 is the notes' two threads: the main thread
  * receives and prints, a second thread reads the keyboard and sends. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +20,7 @@ struct options {
     int family;
     int timeout_ms;
     bool trace;
+    bool step;
 };
 
 static void usage(const char *prog)
@@ -34,6 +36,7 @@ static void usage(const char *prog)
            "  -4, --ipv4            IPv4 only\n"
            "  -6, --ipv6            IPv6 only\n"
            "      --trace           print each numbered step of the notes (TCP client 1-7)\n"
+           "      --step            pause before each step until Enter (or SIGUSR1)\n"
            "  -h, --help            show this help and exit\n"
            "      --version         show the version and exit\n\n"
            "Keys on a terminal: Enter sends, Backspace deletes a character, Ctrl-U\n"
@@ -51,6 +54,7 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
         {"ipv4", no_argument, NULL, '4'},
         {"ipv6", no_argument, NULL, '6'},
         {"trace", no_argument, NULL, SL_OPT_TRACE},
+        {"step", no_argument, NULL, SL_OPT_STEP},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, SL_OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -81,6 +85,9 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
             break;
         case SL_OPT_TRACE:
             opt->trace = true;
+            break;
+        case SL_OPT_STEP:
+            opt->step = true;
             break;
         case 'h':
             usage(prog);
@@ -115,6 +122,8 @@ int main(int argc, char **argv)
     if (rc >= 0)
         return rc;
     sl_trace_init(&trace, SL_ROLE_TCP_CLIENT, opt.trace);
+    if (opt.step && sl_trace_enable_step(&trace) < 0)
+        return sl_cli_fail(prog, "--step: %s", strerror(errno));
 
     /* 1. protocol version */
     if (sl_startup(&trace, err) < 0)
@@ -149,8 +158,7 @@ int main(int argc, char **argv)
 
     /* 6. disconnect */
     sl_trace_before(&trace, SL_STEP_CLOSE);
-    close(fd);
-    sl_trace_step(&trace, SL_STEP_CLOSE, -1, "close fd %d", fd);
+    sl_close_traced(&trace, fd, "close fd %d", fd);
 
     /* 7. cleanup */
     sl_cleanup(&trace);

@@ -23,6 +23,7 @@ struct options {
     unsigned long max_clients;
     bool verbose;
     bool trace;
+    bool step;
 };
 
 static void usage(const char *prog)
@@ -39,6 +40,7 @@ static void usage(const char *prog)
            "      --max-clients N   refuse clients beyond N with a \"server full\" line\n"
            "  -v, --verbose         log clients joining and leaving\n"
            "      --trace           print each numbered step of the notes (TCP server 1-9)\n"
+           "      --step            pause before each step until Enter (or SIGUSR1)\n"
            "  -h, --help            show this help and exit\n"
            "      --version         show the version and exit\n\n"
            "Commands for clients: /nick NAME, /who, /msg NICK text, /me action, /quit, /help.\n",
@@ -56,6 +58,7 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
         {"max-clients", required_argument, NULL, OPT_MAX_CLIENTS},
         {"verbose", no_argument, NULL, 'v'},
         {"trace", no_argument, NULL, SL_OPT_TRACE},
+        {"step", no_argument, NULL, SL_OPT_STEP},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, SL_OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -87,6 +90,9 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
             break;
         case SL_OPT_TRACE:
             opt->trace = true;
+            break;
+        case SL_OPT_STEP:
+            opt->step = true;
             break;
         case 'h':
             usage(prog);
@@ -199,6 +205,8 @@ int main(int argc, char **argv)
     if (rc >= 0)
         return rc;
     sl_trace_init(&room.trace, SL_ROLE_TCP_SERVER, opt.trace);
+    if (opt.step && sl_trace_enable_step(&room.trace) < 0)
+        return sl_cli_fail(prog, "--step: %s", strerror(errno));
     room.verbose = opt.verbose;
     room.max_clients = opt.max_clients;
     if (room_init(&room) < 0)

@@ -124,8 +124,7 @@ void *session_main(void *arg)
 
     /* 8. disconnect */
     sl_trace_before(&room->trace, SL_STEP_CLOSE);
-    close(c->fd);
-    sl_trace_step(&room->trace, SL_STEP_CLOSE, -1, "close fd %d (%s)", c->fd, c->peer);
+    sl_close_traced(&room->trace, c->fd, "close fd %d (%s)", c->fd, c->peer);
     free(c);
 
     pthread_mutex_lock(&room->count_lock);

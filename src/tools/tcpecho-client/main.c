@@ -1,6 +1,8 @@
 /* tcpecho-client: sends stdin to an echo server and prints what comes back.
  * main() follows the notes' TCP client steps 1-7. */
+#include <errno.h>
 #include <getopt.h>
+#include <string.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -14,6 +16,7 @@ struct options {
     struct bench_options net; /* host, port, family, timeout + bench knobs */
     bool bench;
     bool trace;
+    bool step;
 };
 
 static void usage(const char *prog)
@@ -29,6 +32,7 @@ static void usage(const char *prog)
            "  -4, --ipv4            IPv4 only\n"
            "  -6, --ipv6            IPv6 only\n"
            "      --trace           print each numbered step of the notes (TCP client 1-7)\n"
+           "      --step            pause before each step until Enter (or SIGUSR1)\n"
            "  -h, --help            show this help and exit\n"
            "      --version         show the version and exit\n\n"
            "Benchmark (--bench): ping-pong round trips, one thread per connection.\n"
@@ -51,6 +55,7 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
         {"ipv4", no_argument, NULL, '4'},
         {"ipv6", no_argument, NULL, '6'},
         {"trace", no_argument, NULL, SL_OPT_TRACE},
+        {"step", no_argument, NULL, SL_OPT_STEP},
         {"bench", no_argument, NULL, OPT_BENCH},
         {"connections", required_argument, NULL, 'c'},
         {"roundtrips", required_argument, NULL, 'n'},
@@ -90,6 +95,9 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
             break;
         case SL_OPT_TRACE:
             opt->trace = true;
+            break;
+        case SL_OPT_STEP:
+            opt->step = true;
             break;
         case OPT_BENCH:
             opt->bench = true;
@@ -150,6 +158,8 @@ int main(int argc, char **argv)
     if (rc >= 0)
         return rc;
     sl_trace_init(&trace, SL_ROLE_TCP_CLIENT, opt.trace);
+    if (opt.step && sl_trace_enable_step(&trace) < 0)
+        return sl_cli_fail(prog, "--step: %s", strerror(errno));
 
     /* 1. protocol version */
     if (sl_startup(&trace, err) < 0)
@@ -171,8 +181,7 @@ int main(int argc, char **argv)
 
     /* 6. disconnect */
     sl_trace_before(&trace, SL_STEP_CLOSE);
-    close(fd);
-    sl_trace_step(&trace, SL_STEP_CLOSE, -1, "close fd %d", fd);
+    sl_close_traced(&trace, fd, "close fd %d", fd);
 
     /* 7. cleanup */
     sl_cleanup(&trace);

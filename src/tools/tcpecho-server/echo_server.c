@@ -74,15 +74,14 @@ static void *session_main(void *arg)
     sl_trace_step(&srv->trace, SL_STEP_COMMUNICATE, s->fd, "communicate fd %d: echoed %llu bytes",
                   s->fd, total);
 
+    sl_trace_before(&srv->trace, SL_STEP_CLOSE); /* --step pauses here, holding no lock */
     pthread_mutex_lock(&srv->lock);
     unlink_session(srv, s);
     unsigned long left = srv->nclients;
-    sl_trace_before(&srv->trace, SL_STEP_CLOSE);
-    close(s->fd); /* 8. disconnect (under the lock: stop_all may shutdown() it) */
+    /* 8. disconnect (under the lock: stop_all may shutdown() it) */
+    sl_close_traced(&srv->trace, s->fd, "close fd %d (%s)", s->fd, s->peer);
     pthread_cond_broadcast(&srv->all_gone);
     pthread_mutex_unlock(&srv->lock);
-
-    sl_trace_step(&srv->trace, SL_STEP_CLOSE, -1, "close fd %d (%s)", s->fd, s->peer);
     if (srv->verbose)
         sl_cli_log(srv->prog, "%s left after %llu bytes (%lu clients)", s->peer, total, left);
     free(s);

@@ -1,6 +1,8 @@
 /* tcpecho-server: RFC 862 echo over TCP, one thread per client.
  * main() follows the notes' TCP server steps 1-9. */
+#include <errno.h>
 #include <getopt.h>
+#include <string.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -18,6 +20,7 @@ struct options {
     unsigned long max_clients;
     bool verbose;
     bool trace;
+    bool step;
 };
 
 static void usage(const char *prog)
@@ -33,6 +36,7 @@ static void usage(const char *prog)
         "      --max-clients N   close connections beyond N clients at once (default: no limit)\n"
         "  -v, --verbose         log every client that connects and leaves\n"
         "      --trace           print each numbered step of the notes (TCP server 1-9)\n"
+        "      --step            pause before each step until Enter (or SIGUSR1)\n"
         "  -h, --help            show this help and exit\n"
         "      --version         show the version and exit\n\n"
         "Once ready it prints \"listening on ADDR:PORT\" on stderr. SIGINT/SIGTERM stop it.\n",
@@ -51,6 +55,7 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
         {"max-clients", required_argument, NULL, OPT_MAX_CLIENTS},
         {"verbose", no_argument, NULL, 'v'},
         {"trace", no_argument, NULL, SL_OPT_TRACE},
+        {"step", no_argument, NULL, SL_OPT_STEP},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, SL_OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -83,6 +88,9 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
         case SL_OPT_TRACE:
             opt->trace = true;
             break;
+        case SL_OPT_STEP:
+            opt->step = true;
+            break;
         case 'h':
             usage(prog);
             return SL_EXIT_OK;
@@ -112,6 +120,8 @@ int main(int argc, char **argv)
     if (rc >= 0)
         return rc;
     sl_trace_init(&srv.trace, SL_ROLE_TCP_SERVER, opt.trace);
+    if (opt.step && sl_trace_enable_step(&srv.trace) < 0)
+        return sl_cli_fail(prog, "--step: %s", strerror(errno));
     srv.verbose = opt.verbose;
     srv.max_clients = opt.max_clients;
     if (echo_server_init(&srv) < 0)

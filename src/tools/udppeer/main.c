@@ -2,7 +2,9 @@
  * talks, no server in the middle; and a probe that measures what UDP does
  * not promise. main() follows the notes' UDP steps:
  *   server (binds and waits) 1-7, client (--probe sender) 1-6. */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -59,7 +61,8 @@ int main(int argc, char **argv)
                         : opt.tcp                   ? SL_ROLE_TCP_CLIENT
                                                     : SL_ROLE_UDP_CLIENT;
     sl_trace_init(&trace, role, opt.trace);
-    trace.step = opt.step;
+    if (opt.step && sl_trace_enable_step(&trace) < 0)
+        return sl_cli_fail(prog, "--step: %s", strerror(errno));
 
     /* 1. protocol version */
     if (sl_startup(&trace, err) < 0)
