@@ -26,6 +26,9 @@
 #define SL_PROBE_HEADER_LEN 40
 #define SL_PROBE_REPORT_LEN (SL_PROBE_HEADER_LEN + 7 * 8)
 #define SL_PROBE_VERSION 1
+/* Most datagrams in one run: the receiver's bitmap of sequence numbers
+ * stays within 12.5 MB, whatever a hostile datagram announces. */
+#define SL_PROBE_MAX_COUNT 100000000u
 /* Largest record a receiver accepts (one UDP datagram at most). */
 #define SL_PROBE_MAX_LEN 65527
 

@@ -40,6 +40,7 @@ int sl_probe_parse_header(const unsigned char *buf, size_t len, struct sl_probe_
     h->count = ft_get_u64(buf + 24);
     h->time_ns = ft_get_u64(buf + 32);
     if (h->length < SL_PROBE_HEADER_LEN || h->length > SL_PROBE_MAX_LEN ||
+        h->count > SL_PROBE_MAX_COUNT ||
         (h->type == SL_PROBE_REPORT && h->length < SL_PROBE_REPORT_LEN)) {
         errno = EPROTO;
         return -1;

@@ -86,6 +86,9 @@ static void test_malformed(void **state)
     memcpy(b + 12, "\x00\x00\x00\x27", 4); /* length below the header */
     expect_bad(b, 64, EPROTO);
     memcpy(b, good, 64);
+    memcpy(b + 24, "\x00\x00\x00\x00\x40\x00\x00\x00", 8); /* count beyond the maximum */
+    expect_bad(b, 64, EPROTO);
+    memcpy(b, good, 64);
     b[5] = SL_PROBE_REPORT; /* a REPORT without its body */
     expect_bad(b, 64, EPROTO);
 }

@@ -76,7 +76,7 @@ int main(int argc, char **argv)
     } else {
         /* 2. socket  3. address  4. bind */
         rc = bind_socket(prog, &opt, &trace, &fd);
-        if (rc < 0 && opt.mode == MODE_PROBE_LISTEN && !opt.tcp) {
+        if (rc < 0 && opt.mode == MODE_PROBE_LISTEN) {
             /* TCP runs (--probe --tcp) come in on the same port number. */
             char port[16];
             snprintf(port, sizeof port, "%d", sl_local_port(fd));

@@ -167,8 +167,9 @@ int udppeer_parse_options(int argc, char **argv, const char *prog, struct udppee
             opt->mode = c == OPT_PROBE ? MODE_PROBE_SEND : MODE_PROBE_LISTEN;
             break;
         case 'n':
-            if (sl_parse_ulong(optarg, 1, 1000000000UL, &v) < 0)
-                return sl_cli_usage_error(prog, "-n: not a count 1-1000000000: %s", optarg);
+            if (sl_parse_ulong(optarg, 1, SL_PROBE_MAX_COUNT, &v) < 0)
+                return sl_cli_usage_error(prog, "-n: not a count 1-%lu: %s",
+                                          (unsigned long)SL_PROBE_MAX_COUNT, optarg);
             opt->count = v;
             break;
         case 's':
@@ -233,8 +234,6 @@ int udppeer_parse_options(int argc, char **argv, const char *prog, struct udppee
             return sl_cli_usage_error(prog, "--probe needs the receiver: HOST [PORT]");
         if (opt->npeers || opt->broadcast || opt->group)
             return sl_cli_usage_error(prog, "--probe sends to HOST PORT only");
-        if (opt->tcp && opt->size > 65535)
-            return sl_cli_usage_error(prog, "-s too big");
         opt->peer_hosts[0] = host;
         opt->peer_ports[0] = hport;
         opt->npeers = 1;
@@ -267,6 +266,8 @@ int udppeer_parse_options(int argc, char **argv, const char *prog, struct udppee
             opt->npeers++;
         }
         if (opt->group != NULL) {
+            if (strcmp(opt->port, "0") == 0)
+                return sl_cli_usage_error(prog, "--group needs the group's port: -p PORT");
             if (opt->npeers > 0)
                 return sl_cli_usage_error(prog, "--group sends to the group: name no peer");
         }

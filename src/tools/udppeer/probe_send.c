@@ -106,7 +106,8 @@ static int send_all_datagrams(struct sender *s, int stop_fd)
             return -1;
         }
         sent += (uint64_t)r;
-        if ((sent & 0xfff) < n) {
+        /* Ctrl-C: checked every batch at a set rate, every 4096 at max. */
+        if (opt->rate > 0 || (sent & 0xfff) < n) {
             struct pollfd p = {.fd = stop_fd, .events = POLLIN};
             if (poll(&p, 1, 0) > 0)
                 return -1;
