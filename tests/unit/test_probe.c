@@ -25,7 +25,7 @@ static void test_header_round_trip(void **state)
 {
     (void)state;
     unsigned char buf[64] = {0};
-    struct sl_probe_header h = data_header(0x0102030405060708ULL, 1ULL << 40, 123456789);
+    struct sl_probe_header h = data_header(0x0102030405060708ULL, SL_PROBE_MAX_COUNT, 123456789);
     sl_probe_put_header(&h, buf);
     assert_memory_equal(buf, "SLPB\x01\x01\x00\x00\xde\xad\xbe\xef\x00\x00\x00\x40", 16);
     assert_memory_equal(buf + 16, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
