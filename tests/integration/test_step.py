@@ -1,0 +1,176 @@
+"""--step and tcpstate together: the echo server and client driven one
+numbered step at a time (SIGUSR1 stands in for the student's Enter), while
+`tcpstate --watch` shows each side's TCP states, for both close orders.
+
+On loopback the ACK of a FIN comes back within microseconds, so the short
+states FIN_WAIT1 and LAST_ACK are usually over before a 5 ms poll: they are
+accepted, not required, here (test_tcpstate.py holds LAST_ACK open with a
+full receive window to show it). The states --step holds open are required:
+LISTEN, ESTABLISHED, FIN_WAIT2 and TIME_WAIT on the side that closes first,
+CLOSE_WAIT on the other.
+"""
+import re
+import signal
+import socket
+import subprocess
+import threading
+import time
+import unittest
+
+from socklab_test import check_sanitizers, tool
+from test_tcpstate import Watcher
+
+PROMPT = re.compile(r"^--step: next \[(\d+)/(\d+)\] ([a-z ]+): press Enter", re.M)
+
+
+class Stepped:
+    """A program run with --step --trace; releases its pauses one by one."""
+
+    def __init__(self, testcase, name, *args, stdin=subprocess.DEVNULL):
+        self.testcase, self.name = testcase, name
+        self.proc = subprocess.Popen([tool(name), "--step", "--trace", *args], stdin=stdin,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self._err = bytearray()
+        self._out = bytearray()
+        self._lock = threading.Lock()
+        self.released = 0
+        for pipe, buf in ((self.proc.stderr, self._err), (self.proc.stdout, self._out)):
+            threading.Thread(target=self._drain, args=(pipe, buf), daemon=True).start()
+        testcase.addCleanup(self.kill)
+
+    def _drain(self, pipe, buf):
+        while chunk := pipe.read1(65536):
+            with self._lock:
+                buf.extend(chunk)
+
+    @property
+    def stderr(self):
+        with self._lock:
+            return bytes(self._err).decode("utf-8", "replace")
+
+    def prompts(self):
+        return [(int(n), name) for n, _, name in PROMPT.findall(self.stderr)]
+
+    def release_until(self, step_name, count=1, timeout=10.0):
+        """Releases every pause until the COUNT-th pause before STEP_NAME is
+        reached; that one is held (not released)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            p = self.prompts()
+            seen = [i for i, (_, name) in enumerate(p) if name == step_name]
+            if len(seen) >= count and self.released >= seen[count - 1]:
+                return
+            if self.released < len(p):
+                # One signal per printed pause: none is ever left pending.
+                self.proc.send_signal(signal.SIGUSR1)
+                self.released += 1
+            time.sleep(0.02)
+        self.testcase.fail(f"{self.name}: never paused before {step_name!r}:\n{self.stderr}")
+
+    def release_all(self):
+        while self.released < len(self.prompts()):
+            self.proc.send_signal(signal.SIGUSR1)
+            self.released += 1
+
+    def finish(self, timeout=10.0):
+        deadline = time.monotonic() + timeout
+        while self.proc.poll() is None and time.monotonic() < deadline:
+            self.release_all()
+            time.sleep(0.02)
+        self.testcase.assertIsNotNone(self.proc.poll(), f"{self.name} did not exit")
+        time.sleep(0.05)
+        check_sanitizers(self.testcase, self.stderr, self.name)
+        return self.proc.returncode
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class StepAndStates(unittest.TestCase):
+    def start(self):
+        port = free_port()
+        srv_addr = f"127.0.0.1:{port}"
+        w = Watcher(self, "-4", "-p", str(port))
+        srv = Stepped(self, "tcpecho-server", "-b", "127.0.0.1", "-p", str(port))
+        srv.release_until("accept")
+        self.assertIn(f"listening on {srv_addr}", srv.stderr)
+        self.assertIn("[5/9] listen backlog", srv.stderr)
+        w.wait_state(srv_addr, "0.0.0.0:0", "LISTEN")
+        srv.release_all()  # into accept()
+        cli = Stepped(self, "tcpecho-client", "-p", str(port), "127.0.0.1",
+                      stdin=subprocess.PIPE)
+        cli.release_until("communicate")
+        m = re.search(r"\[4/7\] connect \S+ from (\S+)  state ESTABLISHED", cli.stderr)
+        self.assertIsNotNone(m, cli.stderr)
+        cli_addr = m.group(1)
+        w.wait_state(cli_addr, srv_addr, "ESTABLISHED")
+        w.wait_state(srv_addr, cli_addr, "ESTABLISHED")
+        srv.release_until("communicate")
+        return w, srv, cli, srv_addr, cli_addr
+
+    def test_client_closes_first(self):
+        w, srv, cli, srv_addr, cli_addr = self.start()
+        srv.release_all()
+        cli.release_all()
+        cli.proc.stdin.write(b"hello\n")
+        cli.proc.stdin.close()  # end of input: the client sends FIN first
+        srv.release_until("close")  # held: the server sits in CLOSE_WAIT
+        w.wait_state(srv_addr, cli_addr, "CLOSE_WAIT")
+        w.wait_state(cli_addr, srv_addr, "FIN_WAIT2")
+        time.sleep(0.1)
+        self.assertTrue(w.changes(srv_addr, cli_addr)[-1][1] == "CLOSE_WAIT")  # still held
+        srv.release_all()
+        w.wait_state(cli_addr, srv_addr, "TIME_WAIT")
+        self.assertEqual(cli.finish(), 0)
+        self.assertEqual(bytes(cli._out), b"hello\n")
+        self.assertRegex(srv.stderr, r"\[7/9\] communicate fd \d+: echoed 6 bytes  state CLOSE_WAIT")
+        self.assert_sequences(w, active=(cli_addr, srv_addr), passive=(srv_addr, cli_addr))
+        srv.proc.send_signal(signal.SIGTERM)
+        self.assertEqual(srv.finish(), 0)
+        self.assertEqual(w.stop(), 0)
+
+    def test_server_closes_first(self):
+        w, srv, cli, srv_addr, cli_addr = self.start()
+        srv.release_all()
+        cli.release_all()
+        cli.proc.stdin.write(b"hi\n")
+        cli.proc.stdin.flush()
+        # SIGTERM: the server shuts every connection down (its FIN first).
+        time.sleep(0.2)
+        srv.proc.send_signal(signal.SIGTERM)
+        cli.release_until("close")  # held: the client sits in CLOSE_WAIT
+        w.wait_state(cli_addr, srv_addr, "CLOSE_WAIT")
+        w.wait_state(srv_addr, cli_addr, "FIN_WAIT2")
+        cli.release_all()
+        w.wait_state(srv_addr, cli_addr, "TIME_WAIT")
+        # The server went away before our input ended: that is an error.
+        self.assertEqual(cli.finish(), 1, cli.stderr)
+        self.assertIn("tcpecho-client: ", cli.stderr)
+        self.assertEqual(srv.finish(), 0)
+        self.assert_sequences(w, active=(srv_addr, cli_addr), passive=(cli_addr, srv_addr))
+        self.assertEqual(w.stop(), 0)
+
+    def assert_sequences(self, w, active, passive):
+        def path(conn):
+            ch = w.changes(*conn)
+            return [ch[0][0]] + [new for _, new in ch] if ch else []
+        a, p = path(active), path(passive)
+        # The side that closes first: through FIN_WAIT2 to TIME_WAIT.
+        self.assertEqual([s for s in a if s not in ("FIN_WAIT1",)][:4],
+                         ["(new)", "ESTABLISHED", "FIN_WAIT2", "TIME_WAIT"], "\n".join(w.lines))
+        # The other side: CLOSE_WAIT, then LAST_ACK if caught, then gone.
+        self.assertEqual([s for s in p if s != "LAST_ACK"][:3], ["(new)", "ESTABLISHED",
+                                                                "CLOSE_WAIT"],
+                         "\n".join(w.lines))
+
+
+if __name__ == "__main__":
+    unittest.main()
