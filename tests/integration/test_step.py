@@ -1,4 +1,5 @@
 """--step and tcpstate together: the echo server and client driven one
+# labels: threaded
 numbered step at a time (SIGUSR1 stands in for the student's Enter), while
 `tcpstate --watch` shows each side's TCP states, for both close orders.
 

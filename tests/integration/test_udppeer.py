@@ -1,4 +1,5 @@
 """udppeer: the UDP peer messenger and the reliability probe, end to end."""
+# labels: threaded
 import os
 import re
 import shutil
