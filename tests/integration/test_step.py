@@ -1,19 +1,23 @@
 """--step and tcpstate together: the echo server and client driven one
-# labels: threaded
 numbered step at a time (SIGUSR1 stands in for the student's Enter), while
 `tcpstate --watch` shows each side's TCP states, for both close orders.
 
 On loopback the ACK of a FIN comes back within microseconds, so the short
-states FIN_WAIT1 and LAST_ACK are usually over before a 5 ms poll: they are
-accepted, not required, here (test_tcpstate.py holds LAST_ACK open with a
-full receive window to show it). The states --step holds open are required:
-LISTEN, ESTABLISHED, FIN_WAIT2 and TIME_WAIT on the side that closes first,
-CLOSE_WAIT on the other.
+states FIN_WAIT1 and LAST_ACK are over before a 5 ms poll. The states --step
+holds open are required everywhere: LISTEN, ESTABLISHED, FIN_WAIT2 and
+TIME_WAIT on the side that closes first, CLOSE_WAIT on the other. LAST_ACK
+is required in a network namespace of our own (unshare -rn) where an
+nftables rule drops the final ACK, as a lossy network would: the passive
+side then waits in LAST_ACK and retransmits its FIN until the rule goes.
 """
+# labels: threaded
+import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 import unittest
@@ -95,7 +99,30 @@ def free_port():
         return s.getsockname()[1]
 
 
+def nft(*args):
+    subprocess.run(["nft", *args], check=True, capture_output=True, timeout=10)
+
+
 class StepAndStates(unittest.TestCase):
+    # True inside the namespace: the final ACK is dropped, LAST_ACK required.
+    DROP_FINAL_ACK = False
+
+    def drop_acks_from(self, addr):
+        """Drops pure ACKs sent from ADDR (the side that closed first)."""
+        if self.DROP_FINAL_ACK:
+            port = addr.rsplit(":", 1)[1]
+            nft("add", "table", "inet", "lab")
+            nft("add chain inet lab out { type filter hook output priority 0; }")
+            nft("add", "rule", "inet", "lab", "out", "tcp", "sport", port, "tcp", "flags",
+                "==", "ack", "drop")
+
+    def let_acks_through(self, w, passive):
+        if self.DROP_FINAL_ACK:
+            w.wait_state(*passive, "LAST_ACK")
+            nft("delete", "table", "inet", "lab")
+            # The passive side's FIN, sent again, is now acknowledged.
+            w.wait_state(*passive, "(gone)", timeout=10)
+
     def start(self):
         port = free_port()
         srv_addr = f"127.0.0.1:{port}"
@@ -128,8 +155,12 @@ class StepAndStates(unittest.TestCase):
         w.wait_state(cli_addr, srv_addr, "FIN_WAIT2")
         time.sleep(0.1)
         self.assertTrue(w.changes(srv_addr, cli_addr)[-1][1] == "CLOSE_WAIT")  # still held
+        self.drop_acks_from(cli_addr)
         srv.release_all()
         w.wait_state(cli_addr, srv_addr, "TIME_WAIT")
+        self.let_acks_through(w, (srv_addr, cli_addr))
+        if self.DROP_FINAL_ACK:
+            self.assertRegex(srv.stderr, r"\[8/9\] close fd \d+ \(\S+\)  state LAST_ACK")
         self.assertEqual(cli.finish(), 0)
         self.assertEqual(bytes(cli._out), b"hello\n")
         self.assertRegex(srv.stderr, r"\[7/9\] communicate fd \d+: echoed 6 bytes  state CLOSE_WAIT")
@@ -150,8 +181,12 @@ class StepAndStates(unittest.TestCase):
         cli.release_until("close")  # held: the client sits in CLOSE_WAIT
         w.wait_state(cli_addr, srv_addr, "CLOSE_WAIT")
         w.wait_state(srv_addr, cli_addr, "FIN_WAIT2")
+        self.drop_acks_from(srv_addr)
         cli.release_all()
         w.wait_state(srv_addr, cli_addr, "TIME_WAIT")
+        self.let_acks_through(w, (cli_addr, srv_addr))
+        if self.DROP_FINAL_ACK:
+            self.assertRegex(cli.stderr, r"\[6/7\] close fd \d+  state LAST_ACK")
         # The server went away before our input ended: that is an error.
         self.assertEqual(cli.finish(), 1, cli.stderr)
         self.assertIn("tcpecho-client: ", cli.stderr)
@@ -163,15 +198,54 @@ class StepAndStates(unittest.TestCase):
         def path(conn):
             ch = w.changes(*conn)
             return [ch[0][0]] + [new for _, new in ch] if ch else []
-        a, p = path(active), path(passive)
+        # Handshake states and FIN_WAIT1 last microseconds: seen at times.
+        fleeting = ("SYN_SENT", "SYN_RECV", "FIN_WAIT1")
+        a = [s for s in path(active) if s not in fleeting]
+        p = [s for s in path(passive) if s not in fleeting]
         # The side that closes first: through FIN_WAIT2 to TIME_WAIT.
-        self.assertEqual([s for s in a if s not in ("FIN_WAIT1",)][:4],
+        self.assertEqual(a[:4],
                          ["(new)", "ESTABLISHED", "FIN_WAIT2", "TIME_WAIT"], "\n".join(w.lines))
-        # The other side: CLOSE_WAIT, then LAST_ACK if caught, then gone.
-        self.assertEqual([s for s in p if s != "LAST_ACK"][:3], ["(new)", "ESTABLISHED",
-                                                                "CLOSE_WAIT"],
-                         "\n".join(w.lines))
+        # The other side: CLOSE_WAIT, then LAST_ACK (if caught), then gone.
+        if self.DROP_FINAL_ACK:
+            self.assertEqual(p[:5], ["(new)", "ESTABLISHED", "CLOSE_WAIT", "LAST_ACK", "(gone)"],
+                             "\n".join(w.lines))
+        else:
+            self.assertEqual([s for s in p if s != "LAST_ACK"][:3],
+                             ["(new)", "ESTABLISHED", "CLOSE_WAIT"], "\n".join(w.lines))
+
+
+class LostFinalAck(StepAndStates):
+    """Run by NamespaceLastAck inside `unshare -rn`, never directly."""
+    DROP_FINAL_ACK = True
+
+
+class NamespaceLastAck(unittest.TestCase):
+    def test_last_ack_held_by_a_lost_ack_in_both_close_orders(self):
+        for cmd in ("unshare", "ip", "nft"):
+            if not shutil.which(cmd):
+                self.skipTest(f"{cmd} missing")
+        if subprocess.run(["unshare", "-rn", "true"], capture_output=True).returncode != 0:
+            self.skipTest("unshare -rn not permitted here")
+        p = subprocess.run(["unshare", "-rn", sys.executable, __file__, "--in-namespace"],
+                           capture_output=True, timeout=120,
+                           cwd=os.path.dirname(os.path.abspath(__file__)))
+        out = (p.stdout + p.stderr).decode("utf-8", "replace")
+        self.assertEqual(p.returncode, 0, out)
+        self.assertIn("Ran 2 tests", out)
+
+
+def load_tests(loader, tests, pattern):
+    # LostFinalAck needs the namespace: only NamespaceLastAck runs it.
+    suite = unittest.TestSuite()
+    for case in (StepAndStates, NamespaceLastAck):
+        suite.addTests(loader.loadTestsFromTestCase(case))
+    return suite
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--in-namespace"]:
+        subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+        suite = unittest.defaultTestLoader.loadTestsFromTestCase(LostFinalAck)
+        result = unittest.TextTestRunner(verbosity=2).run(suite)
+        sys.exit(0 if result.wasSuccessful() else 1)
     unittest.main()
