@@ -3,6 +3,7 @@
 import os
 import re
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -256,6 +257,23 @@ class ChatClientTest(unittest.TestCase):
             if first.poll() is None:
                 first.kill()
                 first.wait()
+
+    def test_sigint_leaves_cleanly(self):
+        client = subprocess.Popen([tool("tcpchat-client"), "-p", self.port, "-n", "ctrlc"],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE)
+        try:
+            watcher = Peer(self.srv.port)
+            watcher.expect(rb"is now known as ctrlc$")
+            client.send_signal(signal.SIGINT)
+            out, err = client.communicate(timeout=20)
+            self.assertEqual(client.returncode, 0, err)
+            watcher.expect(rb"^\*\*\* ctrlc left")
+            watcher.close()
+        finally:
+            if client.poll() is None:
+                client.kill()
+                client.wait()
 
     def test_server_gone_is_an_error(self):
         client = subprocess.Popen([tool("tcpchat-client"), "-p", self.port],

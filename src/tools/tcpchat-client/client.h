@@ -42,4 +42,8 @@ int receive_lines(struct chat_ui *ui, char *err);
 /* sender.c: the input thread. */
 void *send_input(void *arg);
 
+/* We are done sending: marks input done and half-closes the connection,
+ * so the server says goodbye and closes. Safe to call more than once. */
+void finish_input(struct chat_ui *ui);
+
 #endif

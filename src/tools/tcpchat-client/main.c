@@ -3,6 +3,7 @@
  * receives and prints, a second thread reads the keyboard and sends. */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -107,6 +108,23 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
     return -1;
 }
 
+struct leave_on_signal {
+    struct chat_ui *ui;
+    int stop_fd;
+};
+
+/* SIGINT/SIGTERM (from outside: on a terminal Ctrl-C is a key) leave as
+ * Ctrl-D does: half-close, let the server say goodbye, exit 0. */
+static void *leave_on_signal(void *arg)
+{
+    const struct leave_on_signal *l = arg;
+    struct pollfd p = {.fd = l->stop_fd, .events = POLLIN};
+    while (poll(&p, 1, -1) < 0 && errno == EINTR)
+        ;
+    finish_input(l->ui);
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     const char *prog = sl_cli_basename(argv[0]);
@@ -115,6 +133,8 @@ int main(int argc, char **argv)
     /* Static: the input thread may still be reading the keyboard when main
      * returns (it cannot be woken from read()), so UI must outlive main. */
     static struct chat_ui ui;
+    static struct sl_shutdown stop;
+    static struct leave_on_signal leave;
     char err[SL_ERRLEN];
 
     argv[0] = (char *)prog; /* getopt_long names the program by argv[0] */
@@ -127,6 +147,9 @@ int main(int argc, char **argv)
 
     /* 1. protocol version */
     if (sl_startup(&trace, err) < 0)
+        return sl_cli_fail(prog, "%s", err);
+    /* Before any thread: SIGINT/SIGTERM are then handled by one thread. */
+    if (sl_shutdown_init(&stop, err) < 0)
         return sl_cli_fail(prog, "%s", err);
 
     /* 2. socket  3. server address  4. connect */
@@ -143,7 +166,10 @@ int main(int argc, char **argv)
     if (ui_init(&ui, prog, fd) < 0)
         return sl_cli_fail(prog, "terminal set-up failed");
     sl_trace_before(&trace, SL_STEP_COMMUNICATE);
-    rc = sl_thread_start_detached(send_input, &ui, 0);
+    leave = (struct leave_on_signal){.ui = &ui, .stop_fd = sl_shutdown_fd(&stop)};
+    rc = sl_thread_start_detached(leave_on_signal, &leave, 0);
+    if (rc == 0)
+        rc = sl_thread_start_detached(send_input, &ui, 0);
     if (rc != 0) {
         ui_restore(&ui);
         return sl_cli_fail(prog, "cannot start the input thread: %s", strerror(rc));

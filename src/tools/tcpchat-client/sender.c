@@ -22,7 +22,7 @@ static int send_line(struct chat_ui *ui, const char *line, size_t len)
 
 /* We are done sending: half-close, so the server sees end-of-stream, says
  * goodbye, and closes; the receiver then exits. */
-static void finish_input(struct chat_ui *ui)
+void finish_input(struct chat_ui *ui)
 {
     atomic_store(&ui->input_done, true);
     shutdown(ui->fd, SHUT_WR);
