@@ -95,6 +95,7 @@ static int receive_one(struct session *s, const struct ft_file_header *h)
     uint32_t crc = 0;
     if (t.offset > 0 && store_crc_existing(&t, &crc) < 0) {
         store_abort(&t, false); /* unreadable: start over next time */
+        log_file(s, h->name, h->name_len, "%s: %s refused: %s", "cannot read the partial file");
         return answer_error(s, FT_E_IO, "cannot read the partial file") < 0 ? -1 : 0;
     }
 

@@ -79,19 +79,36 @@ static int open_parent(int root, const char *name, char *base, char *dir, int *c
 
 /* A leftover temporary file is reused only if it is a plain file of ours,
  * not linked elsewhere, and not longer than the file being sent. */
-static int reuse_partial(struct ft_target *t, const struct ft_file_header *h)
+static bool usable_partial(int fd, const struct ft_file_header *h)
 {
     struct stat st;
+    return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
+           st.st_uid == geteuid() && (uint64_t)st.st_size <= h->size;
+}
+
+/* The temporary file exists already: resume into it, or replace it - but
+ * only while holding its lock, never under a transfer that is still
+ * writing it. Returns the fd (locked), or -1 with *BUSY set when another
+ * connection holds it. */
+static int take_partial(struct ft_target *t, const struct ft_file_header *h, bool *busy)
+{
     int fd = openat(t->dirfd, t->tmp, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 || st.st_uid != geteuid() ||
-        (uint64_t)st.st_size > h->size) {
+    if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
         close(fd);
+        *busy = true;
         return -1;
     }
-    t->offset = (uint64_t)st.st_size;
-    return fd;
+    if (fd >= 0 && usable_partial(fd, h)) {
+        t->offset = (uint64_t)lseek(fd, 0, SEEK_END);
+        return fd;
+    }
+    /* Unusable (or not even a file we can open, e.g. a planted link):
+     * remove the name - the link itself, never its target - and start
+     * afresh. We hold the old inode's lock, so no transfer is using it. */
+    (void)unlinkat(t->dirfd, t->tmp, 0);
+    if (fd >= 0)
+        close(fd);
+    return openat(t->dirfd, t->tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 }
 
 int store_open(int root, const struct ft_file_header *h, struct ft_target *t, int *code, char *err)
@@ -103,12 +120,14 @@ int store_open(int root, const struct ft_file_header *h, struct ft_target *t, in
         return -1;
     snprintf(t->tmp, sizeof t->tmp, ".ftpart-%016llx", (unsigned long long)file_key(h));
 
+    bool busy = false;
     t->fd = openat(t->dirfd, t->tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (t->fd < 0 && errno == EEXIST) {
-        t->fd = reuse_partial(t, h);
-        if (t->fd < 0 && unlinkat(t->dirfd, t->tmp, 0) == 0) /* unusable: start afresh */
-            t->fd =
-                openat(t->dirfd, t->tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (t->fd < 0 && errno == EEXIST)
+        t->fd = take_partial(t, h, &busy);
+    if (t->fd < 0 && busy) {
+        snprintf(err, ERRLEN, "the same file is being received from another sender");
+        *code = FT_E_BUSY;
+        goto fail;
     }
     if (t->fd < 0) {
         snprintf(err, ERRLEN, "cannot create a temporary file: %s", strerror(errno));

@@ -24,19 +24,29 @@ static void human(double bytes, char *out, size_t len)
     snprintf(out, len, u ? "%.1f %s" : "%.0f %s", bytes, units[u]);
 }
 
+#define NAME_COLUMNS 20
+#define NAME_BYTES 128 /* enough for 20 columns of any characters */
+
 static void draw(struct progress *p, bool final)
 {
-    char done[32], rate[32], name[64];
+    char done[32], rate[32], name[SL_SANITIZED_MAX(NAME_BYTES) + NAME_COLUMNS + 1];
     double secs = now_s() - p->start;
     double bps = secs > 0 ? (double)(p->done - p->start_done) / secs : 0;
     double pct = p->size ? 100.0 * (double)p->done / (double)p->size : 100.0;
     human((double)p->done, done, sizeof done);
     human(bps, rate, sizeof rate);
-    /* Escaped: a name cannot rewrite the screen; cut to fit. */
-    size_t n = sl_sanitize_text(p->name, strlen(p->name) < 20 ? strlen(p->name) : 20, name);
+    /* Escaped: a name cannot rewrite the screen. Cut to NAME_COLUMNS
+     * display columns on a character boundary (a Chinese character is two
+     * columns), then padded by columns, not bytes, so the bars line up. */
+    size_t len = strlen(p->name);
+    size_t n = sl_sanitize_text(p->name, len < NAME_BYTES ? len : NAME_BYTES, name);
+    while (n > 0 && sl_utf8_width(name, n) > NAME_COLUMNS)
+        n -= sl_utf8_last_char_len(name, n);
+    for (size_t w = sl_utf8_width(name, n); w < NAME_COLUMNS; w++)
+        name[n++] = ' ';
     name[n] = '\0';
     int eta = bps > 0 ? (int)((double)(p->size - p->done) / bps) : 0;
-    fprintf(stderr, "\r\033[K%-20s %10s %3.0f%% %10s/s  ETA %d:%02d%s", name, done, pct, rate,
+    fprintf(stderr, "\r\033[K%s %10s %3.0f%% %10s/s  ETA %d:%02d%s", name, done, pct, rate,
             eta / 60, eta % 60, final ? "\n" : "");
 }
 
