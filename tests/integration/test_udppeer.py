@@ -255,7 +255,7 @@ class Probe(unittest.TestCase):
 
     def test_counts_exact_through_the_impairment_relay(self):
         for seed, drop, dup, reorder in ((1, 0.05, 0.03, 0.04), (7, 0.2, 0.0, 0.1),
-                                         (42, 0.0, 0.1, 0.0)):
+                                         (42, 0.0, 0.1, 0.0), (3, 1.0, 0.0, 0.0)):
             with self.subTest(seed=seed):
                 rx = self.listener("-b", "127.0.0.1")
                 relay = ImpairmentRelay(rx.port, seed, drop, dup, reorder)

@@ -15,6 +15,7 @@
 #include "socklab/socklab.h"
 
 #define BATCH 64
+#define DONE_RUNS 16
 
 struct run {
     bool active;
@@ -22,6 +23,7 @@ struct run {
     struct sockaddr_storage from;
     socklen_t fromlen;
     uint64_t next_tick_ns;
+    uint64_t last_tick_ns;  /* when the last progress line (or the run) began */
     uint64_t tick_arrivals; /* arrivals counted at the last progress line */
 };
 
@@ -30,10 +32,14 @@ struct receiver {
     const struct udppeer_options *opt;
     int fd;
     struct run run;
-    /* The last finished run, to answer a repeated END again. */
-    uint32_t done_session;
-    bool have_done;
-    unsigned char done_report[SL_PROBE_REPORT_LEN];
+    /* The last finished runs, to answer a repeated END with the same
+     * REPORT instead of taking it for a new run that lost everything. */
+    struct {
+        uint32_t session;
+        bool used;
+        unsigned char report[SL_PROBE_REPORT_LEN];
+    } done[DONE_RUNS];
+    unsigned done_next;
     uint64_t ignored;
     int runs;
 };
@@ -48,9 +54,11 @@ static void progress(struct receiver *rx, struct run *run, uint64_t now)
     printf("[%6.1f s] received %" PRIu64 ", lost so far %" PRIu64 ", duplicates %" PRIu64
            ", out of order %" PRIu64 ", jitter %.3f ms, %" PRIu64 " datagrams in the last %.1f s\n",
            (double)(now - run->stats.first_ns) / 1e9, r.received, r.lost, r.duplicates, r.reordered,
-           (double)r.jitter_ns / 1e6, arrivals - run->tick_arrivals, rx->opt->interval_ms / 1000.0);
+           (double)r.jitter_ns / 1e6, arrivals - run->tick_arrivals,
+           (double)(now - run->last_tick_ns) / 1e9);
     fflush(stdout);
     run->tick_arrivals = arrivals;
+    run->last_tick_ns = now;
     run->next_tick_ns = now + (uint64_t)rx->opt->interval_ms * 1000000u;
 }
 
@@ -63,6 +71,7 @@ static int start_run(struct receiver *rx, struct run *run, const struct sl_probe
     run->from = *from;
     run->fromlen = fromlen;
     run->next_tick_ns = now + (uint64_t)rx->opt->interval_ms * 1000000u;
+    run->last_tick_ns = now;
     run->tick_arrivals = 0;
     sl_format_addr((const struct sockaddr *)from, fromlen, name, sizeof name);
     printf("run %08" PRIx32 " from %s: %" PRIu64 " datagrams announced\n", h->session, name,
@@ -71,8 +80,17 @@ static int start_run(struct receiver *rx, struct run *run, const struct sl_probe
     return 0;
 }
 
-/* Ends RUN: prints the result and builds the REPORT in rx->done_report. */
-static void finish_run(struct receiver *rx, struct run *run, const char *how)
+/* The cached REPORT of finished run SESSION, or NULL. */
+static const unsigned char *done_report(const struct receiver *rx, uint32_t session)
+{
+    for (unsigned i = 0; i < DONE_RUNS; i++)
+        if (rx->done[i].used && rx->done[i].session == session)
+            return rx->done[i].report;
+    return NULL;
+}
+
+/* Ends RUN: prints the result and returns its REPORT, kept for repeats. */
+static const unsigned char *finish_run(struct receiver *rx, struct run *run, const char *how)
 {
     struct sl_probe_result r;
     sl_probe_stats_result(&run->stats, true, &r);
@@ -82,13 +100,16 @@ static void finish_run(struct receiver *rx, struct run *run, const char *how)
                                 .length = SL_PROBE_REPORT_LEN,
                                 .count = run->stats.count,
                                 .time_ns = probe_now_ns()};
-    sl_probe_put_header(&h, rx->done_report);
-    sl_probe_put_result(&r, rx->done_report + SL_PROBE_HEADER_LEN);
-    rx->done_session = run->stats.session;
-    rx->have_done = true;
+    unsigned slot = rx->done_next++ % DONE_RUNS;
+    unsigned char *report = rx->done[slot].report;
+    sl_probe_put_header(&h, report);
+    sl_probe_put_result(&r, report + SL_PROBE_HEADER_LEN);
+    rx->done[slot].session = run->stats.session;
+    rx->done[slot].used = true;
     sl_probe_stats_free(&run->stats);
     run->active = false;
     rx->runs++;
+    return report;
 }
 
 static void ignore(struct receiver *rx, const struct sockaddr_storage *from, socklen_t fromlen,
@@ -121,10 +142,11 @@ static bool handle_datagram(struct receiver *rx, const unsigned char *buf, size_
         ignore(rx, from, fromlen, "length field does not match the datagram");
         return false;
     }
-    if (rx->have_done && h.session == rx->done_session) {
+    const unsigned char *report = done_report(rx, h.session);
+    if (report != NULL) {
         /* Late or repeated: the REPORT may have been lost; send it again. */
         if (h.type == SL_PROBE_END)
-            (void)sendto(rx->fd, rx->done_report, sizeof rx->done_report, MSG_NOSIGNAL,
+            (void)sendto(rx->fd, report, SL_PROBE_REPORT_LEN, MSG_NOSIGNAL,
                          (const struct sockaddr *)from, fromlen);
         return false;
     }
@@ -139,8 +161,8 @@ static bool handle_datagram(struct receiver *rx, const unsigned char *buf, size_
     if (!run->active && start_run(rx, run, &h, from, fromlen, now) < 0)
         return false;
     if (h.type == SL_PROBE_END) {
-        finish_run(rx, run, "receiver");
-        (void)sendto(rx->fd, rx->done_report, sizeof rx->done_report, MSG_NOSIGNAL,
+        report = finish_run(rx, run, "receiver");
+        (void)sendto(rx->fd, report, SL_PROBE_REPORT_LEN, MSG_NOSIGNAL,
                      (const struct sockaddr *)from, fromlen);
         return true;
     }
@@ -241,8 +263,8 @@ static void receive_tcp(struct receiver *rx, int lfd, int stop_fd)
             if (!run.active)
                 start_run(rx, &run, &h, &peer, peerlen, now);
             if (h.type == SL_PROBE_END) {
-                finish_run(rx, &run, "receiver (TCP)");
-                (void)sl_send_all(cfd, rx->done_report, sizeof rx->done_report);
+                const unsigned char *report = finish_run(rx, &run, "receiver (TCP)");
+                (void)sl_send_all(cfd, report, SL_PROBE_REPORT_LEN);
                 done = true;
             } else if (h.type != SL_PROBE_DATA ||
                        sl_probe_stats_add(&run.stats, &h, h.length, now) < 0) {

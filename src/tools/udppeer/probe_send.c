@@ -26,6 +26,13 @@ struct sender {
     bool refused;        /* an ICMP port unreachable came back */
 };
 
+/* True once SIGINT/SIGTERM asked us to stop. */
+static bool stop_requested(int stop_fd)
+{
+    struct pollfd p = {.fd = stop_fd, .events = POLLIN};
+    return poll(&p, 1, 0) > 0;
+}
+
 static uint32_t new_session(void)
 {
     struct timespec ts;
@@ -107,11 +114,8 @@ static int send_all_datagrams(struct sender *s, int stop_fd)
         }
         sent += (uint64_t)r;
         /* Ctrl-C: checked every batch at a set rate, every 4096 at max. */
-        if (opt->rate > 0 || (sent & 0xfff) < n) {
-            struct pollfd p = {.fd = stop_fd, .events = POLLIN};
-            if (poll(&p, 1, 0) > 0)
-                return -1;
-        }
+        if ((opt->rate > 0 || (sent & 0xfff) < n) && stop_requested(stop_fd))
+            return -1;
     }
     double secs = (double)(probe_now_ns() - start) / 1e9;
     printf("sender: sent %" PRIu64 " datagrams of %zu bytes in %.3f s: %.0f datagrams/s, "
@@ -207,7 +211,7 @@ static int run_udp(struct sender *s, int stop_fd, const struct sl_trace *t)
     return SL_EXIT_OK;
 }
 
-static int run_tcp(struct sender *s, const struct sl_trace *t)
+static int run_tcp(struct sender *s, int stop_fd, const struct sl_trace *t)
 {
     const struct udppeer_options *opt = s->opt;
     char err[SL_ERRLEN];
@@ -230,6 +234,8 @@ static int run_tcp(struct sender *s, const struct sl_trace *t)
         if (sl_send_all(s->fd, s->bufs, (size_t)n * opt->size) < 0)
             return sl_cli_fail(s->prog, "send: %s", strerror(errno));
         sent += n;
+        if ((opt->rate > 0 || (sent & 0xfff) < n) && stop_requested(stop_fd))
+            return SL_EXIT_FAILURE;
     }
     double secs = (double)(probe_now_ns() - start) / 1e9;
     printf("sender: sent %" PRIu64 " records of %zu bytes over TCP in %.3f s\n", sent, opt->size,
@@ -238,10 +244,12 @@ static int run_tcp(struct sender *s, const struct sl_trace *t)
     unsigned char end[SL_PROBE_HEADER_LEN], rep[SL_PROBE_REPORT_LEN];
     fill(s, end, SL_PROBE_END, 0, sizeof end);
     struct sl_probe_header h;
-    if (sl_send_all(s->fd, end, sizeof end) < 0 ||
+    struct pollfd p[2] = {{.fd = s->fd, .events = POLLIN}, {.fd = stop_fd, .events = POLLIN}};
+    if (sl_send_all(s->fd, end, sizeof end) < 0 || poll(p, 2, opt->wait_ms) <= 0 || p[1].revents ||
         sl_recv_all(s->fd, rep, sizeof rep) != (ssize_t)sizeof rep ||
         sl_probe_parse_header(rep, sizeof rep, &h) < 0 || h.type != SL_PROBE_REPORT)
-        return sl_cli_fail(s->prog, "no report from the receiver");
+        return sl_cli_fail(s->prog, "no report from the receiver within %.1f s",
+                           opt->wait_ms / 1000.0);
     struct sl_probe_result r;
     sl_probe_get_result(rep + SL_PROBE_HEADER_LEN, &r);
     probe_print_result(stdout, "receiver", opt->count, &r);
@@ -255,7 +263,7 @@ int probe_send_run(const char *prog, const struct udppeer_options *opt, int stop
     s.bufs = calloc(BATCH, opt->size);
     if (s.bufs == NULL)
         return sl_cli_fail(prog, "out of memory");
-    int rc = opt->tcp ? run_tcp(&s, t) : run_udp(&s, stop_fd, t);
+    int rc = opt->tcp ? run_tcp(&s, stop_fd, t) : run_udp(&s, stop_fd, t);
     if (s.fd >= 0) {
         /* 5. close the socket */
         sl_trace_before(t, SL_STEP_CLOSE);
