@@ -72,42 +72,22 @@ fail:
     return -1;
 }
 
+struct listen_ctx {
+    int backlog;
+    const struct sl_trace *t;
+};
+
+static int listen_on_ctx(const struct addrinfo *ai, int v6only, void *ctx, char err[SL_ERRLEN])
+{
+    const struct listen_ctx *c = ctx;
+    return listen_on(ai, v6only, c->backlog, c->t, err);
+}
+
 int sl_listen_tcp(const char *host, const char *port, int family, int backlog,
                   const struct sl_trace *t, char err[SL_ERRLEN])
 {
-    struct addrinfo *res, *ai;
-    int fd = -1;
-    int wildcard = host == NULL || *host == '\0';
-    int v6only = -1;
-
-    if (wildcard && family != AF_INET) {
-        /* "::" with IPV6_V6ONLY off takes IPv4 and IPv6 on one socket. */
-        host = "::";
-        v6only = family == AF_INET6 ? 1 : 0;
-        if (sl_resolve(host, port, AF_INET6, SOCK_STREAM, AI_PASSIVE | AI_NUMERICHOST, &res, err) ==
-            0) {
-            fd = listen_on(res, v6only, backlog, t, err);
-            freeaddrinfo(res);
-            if (fd >= 0 || family == AF_INET6)
-                return fd;
-            /* No IPv6 on this host: fall back to IPv4 alone. */
-            if (errno != EAFNOSUPPORT && errno != EADDRNOTAVAIL && errno != EPROTONOSUPPORT)
-                return -1;
-        } else if (family == AF_INET6) {
-            return -1;
-        }
-        host = "0.0.0.0";
-        family = AF_INET;
-    } else if (wildcard) {
-        host = "0.0.0.0";
-    }
-
-    if (sl_resolve(host, port, family, SOCK_STREAM, AI_PASSIVE, &res, err) < 0)
-        return -1;
-    for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next)
-        fd = listen_on(ai, v6only, backlog, t, err);
-    freeaddrinfo(res);
-    return fd;
+    struct listen_ctx c = {.backlog = backlog, .t = t};
+    return sl_open_passive(host, port, family, SOCK_STREAM, true, listen_on_ctx, &c, err);
 }
 
 int sl_set_nodelay(int fd)

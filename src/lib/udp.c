@@ -77,40 +77,24 @@ fail:
     return -1;
 }
 
+struct bind_ctx {
+    unsigned flags;
+    const struct sl_trace *t;
+};
+
+static int bind_on_ctx(const struct addrinfo *ai, int v6only, void *ctx, char err[SL_ERRLEN])
+{
+    const struct bind_ctx *c = ctx;
+    return bind_on(ai, v6only, c->flags, c->t, err);
+}
+
 int sl_bind_udp(const char *host, const char *port, int family, unsigned flags,
                 const struct sl_trace *t, char err[SL_ERRLEN])
 {
-    struct addrinfo *res, *ai;
-    int fd = -1;
-    bool wildcard = host == NULL || *host == '\0';
-    int v6only = -1;
-
+    struct bind_ctx c = {.flags = flags, .t = t};
     /* Broadcast is IPv4 only: a dual-stack socket cannot take it. */
-    if (wildcard && family != AF_INET && !(flags & SL_UDP_BROADCAST)) {
-        v6only = family == AF_INET6 ? 1 : 0;
-        if (sl_resolve("::", port, AF_INET6, SOCK_DGRAM, AI_PASSIVE | AI_NUMERICHOST, &res, err) ==
-            0) {
-            fd = bind_on(res, v6only, flags, t, err);
-            freeaddrinfo(res);
-            if (fd >= 0 || family == AF_INET6)
-                return fd;
-            if (errno != EAFNOSUPPORT && errno != EADDRNOTAVAIL && errno != EPROTONOSUPPORT)
-                return -1;
-        } else if (family == AF_INET6) {
-            return -1;
-        }
-        v6only = -1;
-    }
-    if (wildcard) {
-        host = "0.0.0.0";
-        family = AF_INET;
-    }
-    if (sl_resolve(host, port, family, SOCK_DGRAM, AI_PASSIVE, &res, err) < 0)
-        return -1;
-    for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next)
-        fd = bind_on(ai, v6only, flags, t, err);
-    freeaddrinfo(res);
-    return fd;
+    return sl_open_passive(host, port, family, SOCK_DGRAM, !(flags & SL_UDP_BROADCAST), bind_on_ctx,
+                           &c, err);
 }
 
 int sl_socket_udp(int family, const struct sl_trace *t, char err[SL_ERRLEN])
