@@ -28,7 +28,7 @@ now() { date +%s.%N; }
 rate() { python3 -c "print(f'{$bytes / ($2 - $1) / 1e9:.2f}')"; }
 
 "$bin/ftrecv" -q -4 -b 127.0.0.1 -p 0 -d "$work/dst" 2>"$work/rx.err" & pids+=($!); rx=$!
-for _ in $(seq 100); do grep -q 'listening on' "$work/rx.err" && break; sleep 0.05; done
+for _ in $(seq 100); do grep -qs 'listening on' "$work/rx.err" && break; sleep 0.05; done
 ft_port=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$work/rx.err")
 ip_port=$(free_port)
 iperf3 -s -1 -B 127.0.0.1 -p "$ip_port" >/dev/null 2>&1 &
@@ -38,7 +38,9 @@ declare -A runs
 add() { runs[$1]="${runs[$1]:-} $2"; }
 echo "round  ftsend->ftrecv  nc->nc  (GB/s)"
 send_rss=0
-for r in $(seq "$rounds"); do
+# Round 0 warms up (tmpfs pages, caches) and is not counted: both tools'
+# first runs here are several times slower than the rest.
+for r in $(seq 0 "$rounds"); do
   rm -f "$work/dst/data.bin"
   t0=$(now)
   /usr/bin/time -f %M -o "$work/send.rss" "$bin/ftsend" -q -p "$ft_port" 127.0.0.1 "$work/src/data.bin"
@@ -62,8 +64,8 @@ for r in $(seq "$rounds"); do
   t1=$(now)
   b=$(rate "$t0" "$t1")
   rm -f "$work/dst/nc.bin"
-  printf "%5d  %14s  %6s\n" "$r" "$a" "$b"
-  add ft "$a"; add nc "$b"
+  printf "%5d  %14s  %6s%s\n" "$r" "$a" "$b" "$([ "$r" = 0 ] && echo '  (warm-up, not counted)')"
+  [ "$r" = 0 ] || { add ft "$a"; add nc "$b"; }
 done
 ceiling=$(iperf3 -c 127.0.0.1 -p "$ip_port" -t 5 -f g 2>/dev/null | awk '/receiver/ {print $(NF-2)}')
 wait $ip_pid 2>/dev/null || true

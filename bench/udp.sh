@@ -21,7 +21,7 @@ trap cleanup EXIT
 
 "$bin/udppeer" --probe-listen -b 127.0.0.1 -p 0 --interval 0 >"$work/rx.out" 2>"$work/rx.err" &
 pids+=($!)
-for _ in $(seq 100); do grep -q 'listening on' "$work/rx.err" && break; sleep 0.05; done
+for _ in $(seq 100); do grep -qs 'listening on' "$work/rx.err" && break; sleep 0.05; done
 port=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$work/rx.err")
 ip_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 iperf3 -s -B 127.0.0.1 -p "$ip_port" >/dev/null 2>&1 &
