@@ -18,6 +18,44 @@ enum { SL_EXIT_OK = 0, SL_EXIT_FAILURE = 1, SL_EXIT_USAGE = 2 };
 /* Long options every tool has, to put in its getopt_long table. */
 enum { SL_OPT_VERSION = 0x100, SL_OPT_TRACE, SL_OPT_STEP, SL_OPT_FIRST_TOOL };
 
+/* The options every tool spells alike. A tool lists those it offers in its
+ * getopt_long table with the macros below (and their letters in its short
+ * option string: "p:46" "b:" "h"), then hands every option getopt_long
+ * returns to sl_cli_common_option() before its own switch. */
+struct sl_cli_common {
+    const char *port; /* -p, --port (the tool sets its default first) */
+    const char *bind; /* -b, --bind */
+    int family;       /* -4/-6: AF_UNSPEC (both), AF_INET or AF_INET6 */
+    bool trace;       /* --trace */
+    bool step;        /* --step */
+};
+
+#define SL_CLI_OPTS_NET                                                                            \
+    {"port", required_argument, NULL, 'p'}, {"ipv4", no_argument, NULL, '4'},                      \
+    {                                                                                              \
+        "ipv6", no_argument, NULL, '6'                                                             \
+    }
+#define SL_CLI_OPTS_BIND                                                                           \
+    {                                                                                              \
+        "bind", required_argument, NULL, 'b'                                                       \
+    }
+#define SL_CLI_OPTS_BASE                                                                           \
+    {"trace", no_argument, NULL, SL_OPT_TRACE}, {"step", no_argument, NULL, SL_OPT_STEP},          \
+        {"help", no_argument, NULL, 'h'},                                                          \
+    {                                                                                              \
+        "version", no_argument, NULL, SL_OPT_VERSION                                               \
+    }
+
+enum { SL_CLI_NEXT = -1, SL_CLI_NOT_MINE = -2 };
+
+/* Handles option C with argument ARG if it is a shared one (-p -b -4 -6
+ * --trace --step -h --version) or getopt_long's complaint ('?', ':').
+ * USAGE prints the tool's help. Returns SL_CLI_NEXT to go on parsing,
+ * SL_CLI_NOT_MINE for the tool's own options, or the exit status to
+ * return now (0 after --help/--version, 2 after a usage error). */
+int sl_cli_common_option(int c, const char *arg, const char *prog, void (*usage)(const char *),
+                         struct sl_cli_common *common);
+
 /* Prints "PROG (socklab) VERSION" to stdout; returns SL_EXIT_OK. */
 int sl_cli_version(const char *prog);
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "socklab/addr.h"
 #include "socklab/io.h"
@@ -101,4 +102,39 @@ const char *sl_cli_basename(const char *argv0)
 {
     const char *slash = strrchr(argv0, '/');
     return slash ? slash + 1 : argv0;
+}
+
+int sl_cli_common_option(int c, const char *arg, const char *prog, void (*usage)(const char *),
+                         struct sl_cli_common *common)
+{
+    switch (c) {
+    case 'p':
+        common->port = arg;
+        return SL_CLI_NEXT;
+    case 'b':
+        common->bind = arg;
+        return SL_CLI_NEXT;
+    case '4':
+    case '6':
+        if (common->family != AF_UNSPEC)
+            return sl_cli_usage_error(prog, "-4 and -6 exclude each other");
+        common->family = c == '4' ? AF_INET : AF_INET6;
+        return SL_CLI_NEXT;
+    case SL_OPT_TRACE:
+        common->trace = true;
+        return SL_CLI_NEXT;
+    case SL_OPT_STEP:
+        common->step = true;
+        return SL_CLI_NEXT;
+    case 'h':
+        usage(prog);
+        return SL_EXIT_OK;
+    case SL_OPT_VERSION:
+        return sl_cli_version(prog);
+    case '?':
+    case ':':
+        return sl_cli_usage_hint(prog); /* getopt_long has said what */
+    default:
+        return SL_CLI_NOT_MINE;
+    }
 }

@@ -17,13 +17,9 @@
 #define DEFAULT_PORT "7071"
 
 struct options {
-    const char *port;
-    const char *bind;
+    struct sl_cli_common cli; /* -p -b -4 -6 --trace --step */
     const char *dir;
-    int family;
     bool once;
-    bool trace;
-    bool step;
 };
 
 static void usage(const char *prog)
@@ -80,39 +76,28 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
 {
     enum { OPT_ONCE = SL_OPT_FIRST_TOOL, OPT_OVERWRITE, OPT_MAX_SIZE };
     static const struct option longopts[] = {
-        {"port", required_argument, NULL, 'p'},
-        {"bind", required_argument, NULL, 'b'},
-        {"ipv4", no_argument, NULL, '4'},
-        {"ipv6", no_argument, NULL, '6'},
         {"dir", required_argument, NULL, 'd'},
         {"once", no_argument, NULL, OPT_ONCE},
         {"overwrite", no_argument, NULL, OPT_OVERWRITE},
         {"max-size", required_argument, NULL, OPT_MAX_SIZE},
         {"quiet", no_argument, NULL, 'q'},
-        {"trace", no_argument, NULL, SL_OPT_TRACE},
-        {"step", no_argument, NULL, SL_OPT_STEP},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, SL_OPT_VERSION},
+        SL_CLI_OPTS_NET,
+        SL_CLI_OPTS_BIND,
+        SL_CLI_OPTS_BASE,
         {NULL, 0, NULL, 0},
     };
     char err[SL_ERRLEN];
     int c;
 
-    *opt = (struct options){.port = DEFAULT_PORT, .dir = ".", .family = AF_UNSPEC};
+    *opt = (struct options){.cli = {.port = DEFAULT_PORT, .family = AF_UNSPEC}, .dir = "."};
     while ((c = getopt_long(argc, argv, "p:b:46d:qh", longopts, NULL)) != -1) {
+        int rc = sl_cli_common_option(c, optarg, prog, usage, &opt->cli);
+        if (rc != SL_CLI_NOT_MINE) {
+            if (rc == SL_CLI_NEXT)
+                continue;
+            return rc;
+        }
         switch (c) {
-        case 'p':
-            opt->port = optarg;
-            break;
-        case 'b':
-            opt->bind = optarg;
-            break;
-        case '4':
-        case '6':
-            if (opt->family != AF_UNSPEC)
-                return sl_cli_usage_error(prog, "-4 and -6 exclude each other");
-            opt->family = c == '4' ? AF_INET : AF_INET6;
-            break;
         case 'd':
             opt->dir = optarg;
             break;
@@ -129,24 +114,11 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
         case 'q':
             r->quiet = true;
             break;
-        case SL_OPT_TRACE:
-            opt->trace = true;
-            break;
-        case SL_OPT_STEP:
-            opt->step = true;
-            break;
-        case 'h':
-            usage(prog);
-            return SL_EXIT_OK;
-        case SL_OPT_VERSION:
-            return sl_cli_version(prog);
-        default:
-            return sl_cli_usage_hint(prog);
         }
     }
     if (optind < argc)
         return sl_cli_usage_error(prog, "unexpected argument: %s", argv[optind]);
-    if (sl_check_port(opt->port, SOCK_STREAM, err) < 0)
+    if (sl_check_port(opt->cli.port, SOCK_STREAM, err) < 0)
         return sl_cli_usage_error(prog, "%s", err);
     return -1;
 }
@@ -281,8 +253,8 @@ int main(int argc, char **argv)
     int rc = parse_options(argc, argv, prog, &opt, &r);
     if (rc >= 0)
         return rc;
-    sl_trace_init(&r.trace, SL_ROLE_TCP_SERVER, opt.trace);
-    if (opt.step && sl_trace_enable_step(&r.trace) < 0)
+    sl_trace_init(&r.trace, SL_ROLE_TCP_SERVER, opt.cli.trace);
+    if (opt.cli.step && sl_trace_enable_step(&r.trace) < 0)
         return sl_cli_fail(prog, "--step: %s", strerror(errno));
     pthread_mutex_init(&r.lock, NULL);
     pthread_cond_init(&r.all_gone, NULL);
@@ -295,7 +267,7 @@ int main(int argc, char **argv)
         return sl_cli_fail(prog, "%s", err);
 
     /* 2. socket  3. address  4. bind  5. listen */
-    int lfd = sl_listen_tcp(opt.bind, opt.port, opt.family, 128, &r.trace, err);
+    int lfd = sl_listen_tcp(opt.cli.bind, opt.cli.port, opt.cli.family, 128, &r.trace, err);
     if (lfd < 0) {
         sl_shutdown_free(&stop);
         return sl_cli_fail(prog, "%s", err);

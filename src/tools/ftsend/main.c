@@ -14,13 +14,10 @@
 #define DEFAULT_PORT "7071"
 
 struct options {
-    const char *port;
-    int family;
+    struct sl_cli_common cli; /* -p -b -4 -6 --trace --step */
     int timeout_ms;
     bool recursive;
     bool quiet;
-    bool trace;
-    bool step;
 };
 
 static void usage(const char *prog)
@@ -45,27 +42,25 @@ static void usage(const char *prog)
 static int parse_options(int argc, char **argv, const char *prog, struct options *opt)
 {
     static const struct option longopts[] = {
-        {"port", required_argument, NULL, 'p'},
         {"recursive", no_argument, NULL, 'r'},
         {"wait", required_argument, NULL, 'w'},
-        {"ipv4", no_argument, NULL, '4'},
-        {"ipv6", no_argument, NULL, '6'},
         {"quiet", no_argument, NULL, 'q'},
-        {"trace", no_argument, NULL, SL_OPT_TRACE},
-        {"step", no_argument, NULL, SL_OPT_STEP},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, SL_OPT_VERSION},
+        SL_CLI_OPTS_NET,
+        SL_CLI_OPTS_BASE,
         {NULL, 0, NULL, 0},
     };
     char err[SL_ERRLEN];
     int c;
 
-    *opt = (struct options){.port = DEFAULT_PORT, .family = AF_UNSPEC};
+    *opt = (struct options){.cli = {.port = DEFAULT_PORT, .family = AF_UNSPEC}};
     while ((c = getopt_long(argc, argv, "p:rw:46qh", longopts, NULL)) != -1) {
+        int rc = sl_cli_common_option(c, optarg, prog, usage, &opt->cli);
+        if (rc != SL_CLI_NOT_MINE) {
+            if (rc == SL_CLI_NEXT)
+                continue;
+            return rc;
+        }
         switch (c) {
-        case 'p':
-            opt->port = optarg;
-            break;
         case 'r':
             opt->recursive = true;
             break;
@@ -73,33 +68,14 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
             if (sl_parse_seconds_ms(optarg, &opt->timeout_ms) < 0 || opt->timeout_ms == 0)
                 return sl_cli_usage_error(prog, "-w: not a positive number of seconds: %s", optarg);
             break;
-        case '4':
-        case '6':
-            if (opt->family != AF_UNSPEC)
-                return sl_cli_usage_error(prog, "-4 and -6 exclude each other");
-            opt->family = c == '4' ? AF_INET : AF_INET6;
-            break;
         case 'q':
             opt->quiet = true;
             break;
-        case SL_OPT_TRACE:
-            opt->trace = true;
-            break;
-        case SL_OPT_STEP:
-            opt->step = true;
-            break;
-        case 'h':
-            usage(prog);
-            return SL_EXIT_OK;
-        case SL_OPT_VERSION:
-            return sl_cli_version(prog);
-        default:
-            return sl_cli_usage_hint(prog);
         }
     }
     if (argc - optind < 2)
         return sl_cli_usage_error(prog, "need a HOST and at least one FILE");
-    if (sl_check_port(opt->port, SOCK_STREAM, err) < 0)
+    if (sl_check_port(opt->cli.port, SOCK_STREAM, err) < 0)
         return sl_cli_usage_error(prog, "%s", err);
     return -1;
 }
@@ -122,8 +98,8 @@ int main(int argc, char **argv)
             walk_free(&list);
             return SL_EXIT_FAILURE;
         }
-    sl_trace_init(&trace, SL_ROLE_TCP_CLIENT, opt.trace);
-    if (opt.step && sl_trace_enable_step(&trace) < 0)
+    sl_trace_init(&trace, SL_ROLE_TCP_CLIENT, opt.cli.trace);
+    if (opt.cli.step && sl_trace_enable_step(&trace) < 0)
         return sl_cli_fail(prog, "--step: %s", strerror(errno));
 
     /* 1. protocol version */
@@ -131,7 +107,7 @@ int main(int argc, char **argv)
         return sl_cli_fail(prog, "%s", err);
 
     /* 2. socket  3. server address  4. connect */
-    int fd = sl_connect_tcp(host, opt.port, opt.family, opt.timeout_ms, &trace, err);
+    int fd = sl_connect_tcp(host, opt.cli.port, opt.cli.family, opt.timeout_ms, &trace, err);
     if (fd < 0) {
         walk_free(&list);
         return sl_cli_fail(prog, "%s", err);

@@ -15,13 +15,10 @@
 #define DEFAULT_PORT "7070"
 
 struct options {
+    struct sl_cli_common cli; /* -p -b -4 -6 --trace --step */
     const char *host;
-    const char *port;
     const char *nick;
-    int family;
     int timeout_ms;
-    bool trace;
-    bool step;
 };
 
 static void usage(const char *prog)
@@ -49,26 +46,25 @@ static void usage(const char *prog)
 static int parse_options(int argc, char **argv, const char *prog, struct options *opt)
 {
     static const struct option longopts[] = {
-        {"port", required_argument, NULL, 'p'},
         {"nick", required_argument, NULL, 'n'},
         {"wait", required_argument, NULL, 'w'},
-        {"ipv4", no_argument, NULL, '4'},
-        {"ipv6", no_argument, NULL, '6'},
-        {"trace", no_argument, NULL, SL_OPT_TRACE},
-        {"step", no_argument, NULL, SL_OPT_STEP},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, SL_OPT_VERSION},
+        SL_CLI_OPTS_NET,
+        SL_CLI_OPTS_BASE,
         {NULL, 0, NULL, 0},
     };
     char err[SL_ERRLEN];
     int c;
 
-    *opt = (struct options){.host = "localhost", .port = DEFAULT_PORT, .family = AF_UNSPEC};
+    *opt =
+        (struct options){.cli = {.port = DEFAULT_PORT, .family = AF_UNSPEC}, .host = "localhost"};
     while ((c = getopt_long(argc, argv, "p:n:w:46h", longopts, NULL)) != -1) {
+        int rc = sl_cli_common_option(c, optarg, prog, usage, &opt->cli);
+        if (rc != SL_CLI_NOT_MINE) {
+            if (rc == SL_CLI_NEXT)
+                continue;
+            return rc;
+        }
         switch (c) {
-        case 'p':
-            opt->port = optarg;
-            break;
         case 'n':
             if (*optarg == '\0' || strchr(optarg, '\n') || strlen(optarg) > 128)
                 return sl_cli_usage_error(prog, "-n: not a nick: %s", optarg);
@@ -78,32 +74,13 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
             if (sl_parse_seconds_ms(optarg, &opt->timeout_ms) < 0 || opt->timeout_ms == 0)
                 return sl_cli_usage_error(prog, "-w: not a positive number of seconds: %s", optarg);
             break;
-        case '4':
-        case '6':
-            if (opt->family != AF_UNSPEC)
-                return sl_cli_usage_error(prog, "-4 and -6 exclude each other");
-            opt->family = c == '4' ? AF_INET : AF_INET6;
-            break;
-        case SL_OPT_TRACE:
-            opt->trace = true;
-            break;
-        case SL_OPT_STEP:
-            opt->step = true;
-            break;
-        case 'h':
-            usage(prog);
-            return SL_EXIT_OK;
-        case SL_OPT_VERSION:
-            return sl_cli_version(prog);
-        default:
-            return sl_cli_usage_hint(prog);
         }
     }
     if (optind < argc)
         opt->host = argv[optind++];
     if (optind < argc)
         return sl_cli_usage_error(prog, "unexpected argument: %s", argv[optind]);
-    if (sl_check_port(opt->port, SOCK_STREAM, err) < 0)
+    if (sl_check_port(opt->cli.port, SOCK_STREAM, err) < 0)
         return sl_cli_usage_error(prog, "%s", err);
     return -1;
 }
@@ -141,8 +118,8 @@ int main(int argc, char **argv)
     int rc = parse_options(argc, argv, prog, &opt);
     if (rc >= 0)
         return rc;
-    sl_trace_init(&trace, SL_ROLE_TCP_CLIENT, opt.trace);
-    if (opt.step && sl_trace_enable_step(&trace) < 0)
+    sl_trace_init(&trace, SL_ROLE_TCP_CLIENT, opt.cli.trace);
+    if (opt.cli.step && sl_trace_enable_step(&trace) < 0)
         return sl_cli_fail(prog, "--step: %s", strerror(errno));
 
     /* 1. protocol version */
@@ -153,7 +130,7 @@ int main(int argc, char **argv)
         return sl_cli_fail(prog, "%s", err);
 
     /* 2. socket  3. server address  4. connect */
-    int fd = sl_connect_tcp(opt.host, opt.port, opt.family, opt.timeout_ms, &trace, err);
+    int fd = sl_connect_tcp(opt.host, opt.cli.port, opt.cli.family, opt.timeout_ms, &trace, err);
     if (fd < 0)
         return sl_cli_fail(prog, "%s", err);
     if (opt.nick) {

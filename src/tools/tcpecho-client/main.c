@@ -13,10 +13,9 @@
 #define DEFAULT_PORT "7007"
 
 struct options {
+    struct sl_cli_common cli; /* -p -4 -6 --trace --step */
     struct bench_options net; /* host, port, family, timeout + bench knobs */
     bool bench;
-    bool trace;
-    bool step;
 };
 
 static void usage(const char *prog)
@@ -50,12 +49,7 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
 {
     enum { OPT_BENCH = SL_OPT_FIRST_TOOL, OPT_IDLE, OPT_HOLD };
     static const struct option longopts[] = {
-        {"port", required_argument, NULL, 'p'},
         {"wait", required_argument, NULL, 'w'},
-        {"ipv4", no_argument, NULL, '4'},
-        {"ipv6", no_argument, NULL, '6'},
-        {"trace", no_argument, NULL, SL_OPT_TRACE},
-        {"step", no_argument, NULL, SL_OPT_STEP},
         {"bench", no_argument, NULL, OPT_BENCH},
         {"connections", required_argument, NULL, 'c'},
         {"roundtrips", required_argument, NULL, 'n'},
@@ -63,41 +57,29 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
         {"threads", required_argument, NULL, 'T'},
         {"idle", required_argument, NULL, OPT_IDLE},
         {"hold", required_argument, NULL, OPT_HOLD},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, SL_OPT_VERSION},
+        SL_CLI_OPTS_NET,
+        SL_CLI_OPTS_BASE,
         {NULL, 0, NULL, 0},
     };
     struct bench_options *n = &opt->net;
     char err[SL_ERRLEN];
     int c;
 
-    *opt = (struct options){.net = {.host = "localhost",
-                                    .port = DEFAULT_PORT,
-                                    .family = AF_UNSPEC,
-                                    .connections = 1,
-                                    .roundtrips = 10000,
-                                    .size = 64,
-                                    .hold_ms = -1}};
+    *opt = (struct options){
+        .cli = {.port = DEFAULT_PORT, .family = AF_UNSPEC},
+        .net = {
+            .host = "localhost", .connections = 1, .roundtrips = 10000, .size = 64, .hold_ms = -1}};
     while ((c = getopt_long(argc, argv, "p:w:46c:n:s:T:h", longopts, NULL)) != -1) {
+        int rc = sl_cli_common_option(c, optarg, prog, usage, &opt->cli);
+        if (rc != SL_CLI_NOT_MINE) {
+            if (rc == SL_CLI_NEXT)
+                continue;
+            return rc;
+        }
         switch (c) {
-        case 'p':
-            n->port = optarg;
-            break;
         case 'w':
             if (sl_parse_seconds_ms(optarg, &n->timeout_ms) < 0 || n->timeout_ms == 0)
                 return sl_cli_usage_error(prog, "-w: not a positive number of seconds: %s", optarg);
-            break;
-        case '4':
-        case '6':
-            if (n->family != AF_UNSPEC)
-                return sl_cli_usage_error(prog, "-4 and -6 exclude each other");
-            n->family = c == '4' ? AF_INET : AF_INET6;
-            break;
-        case SL_OPT_TRACE:
-            opt->trace = true;
-            break;
-        case SL_OPT_STEP:
-            opt->step = true;
             break;
         case OPT_BENCH:
             opt->bench = true;
@@ -126,15 +108,10 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
             if (sl_parse_seconds_ms(optarg, &n->hold_ms) < 0)
                 return sl_cli_usage_error(prog, "--hold: not a number of seconds: %s", optarg);
             break;
-        case 'h':
-            usage(prog);
-            return SL_EXIT_OK;
-        case SL_OPT_VERSION:
-            return sl_cli_version(prog);
-        default:
-            return sl_cli_usage_hint(prog);
         }
     }
+    n->port = opt->cli.port; /* the benchmark reads them from its own options */
+    n->family = opt->cli.family;
     if (optind < argc)
         n->host = argv[optind++];
     if (optind < argc)
@@ -157,8 +134,8 @@ int main(int argc, char **argv)
     int rc = parse_options(argc, argv, prog, &opt);
     if (rc >= 0)
         return rc;
-    sl_trace_init(&trace, SL_ROLE_TCP_CLIENT, opt.trace);
-    if (opt.step && sl_trace_enable_step(&trace) < 0)
+    sl_trace_init(&trace, SL_ROLE_TCP_CLIENT, opt.cli.trace);
+    if (opt.cli.step && sl_trace_enable_step(&trace) < 0)
         return sl_cli_fail(prog, "--step: %s", strerror(errno));
 
     /* 1. protocol version */

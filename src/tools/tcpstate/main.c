@@ -53,11 +53,19 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
         {"version", no_argument, NULL, SL_OPT_VERSION},
         {NULL, 0, NULL, 0},
     };
+    struct sl_cli_common cli = {.family = AF_UNSPEC};
     unsigned long n;
     int c;
 
     *opt = (struct options){.query = {.family = AF_UNSPEC}, .interval_ms = DEFAULT_INTERVAL_MS};
     while ((c = getopt_long(argc, argv, "p:w46h", longopts, NULL)) != -1) {
+        /* -p here is a filter, a number: ours, not the shared one. */
+        int rc = c == 'p' ? SL_CLI_NOT_MINE : sl_cli_common_option(c, optarg, prog, usage, &cli);
+        if (rc != SL_CLI_NOT_MINE) {
+            if (rc == SL_CLI_NEXT)
+                continue;
+            return rc;
+        }
         switch (c) {
         case 'p':
             if (sl_parse_ulong(optarg, 1, 65535, &n) < 0)
@@ -73,26 +81,14 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
                                           optarg);
             opt->interval_ms = (int)n;
             break;
-        case '4':
-        case '6':
-            if (opt->query.family != AF_UNSPEC)
-                return sl_cli_usage_error(prog, "-4 and -6 exclude each other");
-            opt->query.family = c == '4' ? AF_INET : AF_INET6;
-            break;
         case OPT_PROC:
             opt->query.force_proc = true;
             break;
-        case 'h':
-            usage(prog);
-            return SL_EXIT_OK;
-        case SL_OPT_VERSION:
-            return sl_cli_version(prog);
-        default:
-            return sl_cli_usage_hint(prog);
         }
     }
     if (optind < argc)
         return sl_cli_usage_error(prog, "unexpected argument: %s", argv[optind]);
+    opt->query.family = cli.family;
     return -1;
 }
 

@@ -23,17 +23,17 @@ static int bind_socket(const char *prog, const struct udppeer_options *opt,
         flags |= SL_UDP_BROADCAST | SL_UDP_REUSE;
     if (opt->group != NULL)
         flags |= SL_UDP_REUSE; /* the whole class binds the group's port */
-    int family = opt->family;
-    if (opt->group != NULL && family == AF_UNSPEC && opt->bind == NULL) {
+    int family = opt->cli.family;
+    if (opt->group != NULL && family == AF_UNSPEC && opt->cli.bind == NULL) {
         /* A group's family decides the socket's: IPv4 groups need an IPv4
          * socket for IP_ADD_MEMBERSHIP. */
         struct addrinfo *res;
-        if (sl_resolve(opt->group, opt->port, AF_UNSPEC, SOCK_DGRAM, 0, &res, err) < 0)
+        if (sl_resolve(opt->group, opt->cli.port, AF_UNSPEC, SOCK_DGRAM, 0, &res, err) < 0)
             return sl_cli_fail(prog, "--group: %s", err);
         family = res->ai_family;
         freeaddrinfo(res);
     }
-    *fd = sl_bind_udp(opt->bind, opt->port, family, flags, t, err);
+    *fd = sl_bind_udp(opt->cli.bind, opt->cli.port, family, flags, t, err);
     if (*fd < 0)
         return sl_cli_fail(prog, "%s", err);
     if (opt->rcvbuf > 0 &&
@@ -60,8 +60,8 @@ int main(int argc, char **argv)
     enum sl_role role = opt.mode != MODE_PROBE_SEND ? SL_ROLE_UDP_SERVER
                         : opt.tcp                   ? SL_ROLE_TCP_CLIENT
                                                     : SL_ROLE_UDP_CLIENT;
-    sl_trace_init(&trace, role, opt.trace);
-    if (opt.step && sl_trace_enable_step(&trace) < 0)
+    sl_trace_init(&trace, role, opt.cli.trace);
+    if (opt.cli.step && sl_trace_enable_step(&trace) < 0)
         return sl_cli_fail(prog, "--step: %s", strerror(errno));
 
     /* 1. protocol version */
@@ -80,7 +80,7 @@ int main(int argc, char **argv)
             /* TCP runs (--probe --tcp) come in on the same port number. */
             char port[16];
             snprintf(port, sizeof port, "%d", sl_local_port(fd));
-            lfd = sl_listen_tcp(opt.bind, port, opt.family, 16, NULL, err);
+            lfd = sl_listen_tcp(opt.cli.bind, port, opt.cli.family, 16, NULL, err);
             if (lfd < 0)
                 sl_cli_log(prog, "no TCP on port %s (--probe --tcp runs): %s", port, err);
         }

@@ -190,8 +190,8 @@ static int resolve_peers(struct messenger *m)
         m->npeers++;
     }
     if (opt->group != NULL) {
-        if (sl_udp_resolve_peer(m->fd, opt->group, opt->port, &m->peers[0].addr, &m->peers[0].len,
-                                err) < 0 ||
+        if (sl_udp_resolve_peer(m->fd, opt->group, opt->cli.port, &m->peers[0].addr,
+                                &m->peers[0].len, err) < 0 ||
             sl_udp_join_group(m->fd, (struct sockaddr *)&m->peers[0].addr, m->peers[0].len, err) <
                 0) {
             sl_cli_log(m->prog, "%s", err);

@@ -78,10 +78,6 @@ int udppeer_parse_options(int argc, char **argv, const char *prog, struct udppee
         OPT_INTERVAL,
     };
     static const struct option longopts[] = {
-        {"port", required_argument, NULL, 'p'},
-        {"bind", required_argument, NULL, 'b'},
-        {"ipv4", no_argument, NULL, '4'},
-        {"ipv6", no_argument, NULL, '6'},
         {"peer", required_argument, NULL, OPT_PEER},
         {"broadcast", no_argument, NULL, OPT_BROADCAST},
         {"group", required_argument, NULL, OPT_GROUP},
@@ -97,10 +93,9 @@ int udppeer_parse_options(int argc, char **argv, const char *prog, struct udppee
         {"tcp", no_argument, NULL, OPT_TCP},
         {"once", no_argument, NULL, OPT_ONCE},
         {"interval", required_argument, NULL, OPT_INTERVAL},
-        {"trace", no_argument, NULL, SL_OPT_TRACE},
-        {"step", no_argument, NULL, SL_OPT_STEP},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, SL_OPT_VERSION},
+        SL_CLI_OPTS_NET,
+        SL_CLI_OPTS_BIND,
+        SL_CLI_OPTS_BASE,
         {NULL, 0, NULL, 0},
     };
     char err[SL_ERRLEN];
@@ -110,8 +105,7 @@ int udppeer_parse_options(int argc, char **argv, const char *prog, struct udppee
 
     *opt = (struct udppeer_options){
         .mode = MODE_MESSENGER,
-        .port = UDPPEER_DEFAULT_PORT,
-        .family = AF_UNSPEC,
+        .cli = {.port = UDPPEER_DEFAULT_PORT, .family = AF_UNSPEC},
         .bufsize = 65536,
         .count = 1000,
         .size = 64,
@@ -119,19 +113,13 @@ int udppeer_parse_options(int argc, char **argv, const char *prog, struct udppee
         .interval_ms = 1000,
     };
     while ((c = getopt_long(argc, argv, "p:b:46n:s:h", longopts, NULL)) != -1) {
+        rc = sl_cli_common_option(c, optarg, prog, usage, &opt->cli);
+        if (rc != SL_CLI_NOT_MINE) {
+            if (rc == SL_CLI_NEXT)
+                continue;
+            return rc;
+        }
         switch (c) {
-        case 'p':
-            opt->port = optarg;
-            break;
-        case 'b':
-            opt->bind = optarg;
-            break;
-        case '4':
-        case '6':
-            if (opt->family != AF_UNSPEC)
-                return sl_cli_usage_error(prog, "-4 and -6 exclude each other");
-            opt->family = c == '4' ? AF_INET : AF_INET6;
-            break;
         case OPT_PEER:
             if ((rc = add_peer(opt, prog, optarg)) >= 0)
                 return rc;
@@ -198,19 +186,6 @@ int udppeer_parse_options(int argc, char **argv, const char *prog, struct udppee
             if (sl_parse_seconds_ms(optarg, &opt->interval_ms) < 0)
                 return sl_cli_usage_error(prog, "--interval: not a number of seconds: %s", optarg);
             break;
-        case SL_OPT_TRACE:
-            opt->trace = true;
-            break;
-        case SL_OPT_STEP:
-            opt->step = true;
-            break;
-        case 'h':
-            usage(prog);
-            return SL_EXIT_OK;
-        case SL_OPT_VERSION:
-            return sl_cli_version(prog);
-        default:
-            return sl_cli_usage_hint(prog);
         }
     }
 
@@ -219,7 +194,8 @@ int udppeer_parse_options(int argc, char **argv, const char *prog, struct udppee
     const char *hport = optind < argc ? argv[optind++] : UDPPEER_DEFAULT_PORT;
     if (optind < argc)
         return sl_cli_usage_error(prog, "unexpected argument: %s", argv[optind]);
-    if (sl_check_port(opt->port, SOCK_DGRAM, err) < 0 || sl_check_port(hport, SOCK_DGRAM, err) < 0)
+    if (sl_check_port(opt->cli.port, SOCK_DGRAM, err) < 0 ||
+        sl_check_port(hport, SOCK_DGRAM, err) < 0)
         return sl_cli_usage_error(prog, "%s", err);
     for (size_t i = 0; i < opt->npeers; i++) {
         (void)sl_split_hostport(opt->peers[i], opt->split[i][0], sizeof opt->split[i][0],
@@ -249,12 +225,12 @@ int udppeer_parse_options(int argc, char **argv, const char *prog, struct udppee
             return sl_cli_usage_error(prog, "--tcp and --once go with --probe/--probe-listen");
         if (opt->broadcast && opt->group)
             return sl_cli_usage_error(prog, "--broadcast and --group exclude each other");
-        if (opt->broadcast && opt->family == AF_INET6)
+        if (opt->broadcast && opt->cli.family == AF_INET6)
             return sl_cli_usage_error(prog, "--broadcast is IPv4 only");
         if (opt->broadcast && host == NULL) {
             /* The whole class on one port: broadcast to our own. */
             host = "255.255.255.255";
-            hport = opt->port;
+            hport = opt->cli.port;
             if (strcmp(hport, "0") == 0)
                 return sl_cli_usage_error(prog, "--broadcast needs a port: -p PORT or HOST PORT");
         }
@@ -266,7 +242,7 @@ int udppeer_parse_options(int argc, char **argv, const char *prog, struct udppee
             opt->npeers++;
         }
         if (opt->group != NULL) {
-            if (strcmp(opt->port, "0") == 0)
+            if (strcmp(opt->cli.port, "0") == 0)
                 return sl_cli_usage_error(prog, "--group needs the group's port: -p PORT");
             if (opt->npeers > 0)
                 return sl_cli_usage_error(prog, "--group sends to the group: name no peer");

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "socklab/cli.h"
+
 #define UDPPEER_DEFAULT_PORT "7072"
 #define UDPPEER_MAX_PEERS 64
 
@@ -13,9 +15,7 @@ enum udppeer_mode { MODE_MESSENGER, MODE_PROBE_SEND, MODE_PROBE_LISTEN };
 
 struct udppeer_options {
     enum udppeer_mode mode;
-    const char *port; /* local port (messenger, probe receiver) */
-    const char *bind;
-    int family;
+    struct sl_cli_common cli;             /* -p local port, -b, -4 -6, --trace, --step */
     const char *peers[UDPPEER_MAX_PEERS]; /* "HOST:PORT" or, split, below */
     const char *peer_hosts[UDPPEER_MAX_PEERS];
     const char *peer_ports[UDPPEER_MAX_PEERS];
@@ -34,8 +34,6 @@ struct udppeer_options {
     bool tcp;
     bool once;
     int interval_ms;
-    bool trace;
-    bool step;
 };
 
 /* Parses argv into OPT. Returns -1 to go on, or the exit status. */

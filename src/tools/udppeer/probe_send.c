@@ -175,8 +175,8 @@ static int run_udp(struct sender *s, int stop_fd, const struct sl_trace *t)
 
     /* 3. the receiver's address */
     sl_trace_before(t, SL_STEP_ADDRESS);
-    if (sl_resolve(opt->peer_hosts[0], opt->peer_ports[0], opt->family, SOCK_DGRAM, 0, &res, err) <
-        0)
+    if (sl_resolve(opt->peer_hosts[0], opt->peer_ports[0], opt->cli.family, SOCK_DGRAM, 0, &res,
+                   err) < 0)
         return sl_cli_fail(s->prog, "%s", err);
     sl_format_addr(res->ai_addr, res->ai_addrlen, name, sizeof name);
     sl_trace_step(t, SL_STEP_ADDRESS, -1, "receiver address %s", name);
@@ -215,7 +215,7 @@ static int run_tcp(struct sender *s, int stop_fd, const struct sl_trace *t)
 {
     const struct udppeer_options *opt = s->opt;
     char err[SL_ERRLEN];
-    s->fd = sl_connect_tcp(opt->peer_hosts[0], opt->peer_ports[0], opt->family, 5000, t, err);
+    s->fd = sl_connect_tcp(opt->peer_hosts[0], opt->peer_ports[0], opt->cli.family, 5000, t, err);
     if (s->fd < 0)
         return sl_cli_fail(s->prog, "%s", err);
     uint64_t start = probe_now_ns();
