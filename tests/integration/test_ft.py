@@ -3,6 +3,7 @@
 import glob
 import hashlib
 import os
+import re
 import signal
 import socket
 import struct
@@ -155,6 +156,58 @@ class FtTest(unittest.TestCase):
                       p.stderr)
         self.assertEqual(self.listing(), ["small"])  # the connection went on
         self.rx.wait_stderr(r"big refused: 1025 bytes is over the limit")
+
+    def test_not_enough_space_refused_before_data(self):
+        # A 1 MiB tmpfs as the receiver's directory, in a mount namespace of
+        # its own (root only): a 2 MiB file is refused before any byte moves.
+        if os.geteuid() != 0 or subprocess.run(["unshare", "-m", "true"],
+                                               capture_output=True).returncode != 0:
+            self.skipTest("needs root and unshare -m for a small tmpfs")
+        script = ('mount -t tmpfs -o size=1m socklab-ft "$0" && exec "$1" -p 0 -b 127.0.0.1 '
+                  '-d "$0"')
+        proc = subprocess.Popen(["unshare", "-m", "sh", "-c", script, self.dst, tool("ftrecv")],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.addCleanup(lambda: (proc.poll() is None and proc.kill(), proc.wait()))
+        line = proc.stderr.readline().decode()
+        m = re.search(r"listening on \S+:(\d+)", line)
+        self.assertIsNotNone(m, line)
+        self.port = m.group(1)
+        big = write(os.path.join(self.src, "big.bin"), os.urandom(2 << 20))
+        small = write(os.path.join(self.src, "small.txt"), "放得下\n".encode())
+        p = self.send("localhost", big, small, rc=1)
+        self.assertRegex(p.stderr.decode(), r"ftsend: big\.bin: refused by receiver: not enough "
+                                            r"free space \(2097152 bytes needed, \d+ free\)")
+        self.assertNotIn(b"small.txt", p.stderr)  # the next file went through
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=20)
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertIn("small.txt stored".encode(), out)
+        self.assertIn(b"big.bin refused: not enough free space", err)
+
+    def test_over_4_gib(self):
+        # Sizes beyond 32 bits: a sparse 4 GiB + 5 bytes source on tmpfs.
+        shm = "/dev/shm"
+        if not os.path.isdir(shm) or os.statvfs(shm).f_bavail * os.statvfs(shm).f_frsize < 9 << 30:
+            self.skipTest("needs 9 GiB free on /dev/shm")
+        work = tempfile.TemporaryDirectory(dir=shm)
+        self.addCleanup(work.cleanup)
+        self.dst = os.path.join(work.name, "dst")
+        os.makedirs(self.dst)
+        path = os.path.join(work.name, "huge.img")
+        size = (4 << 30) + 5
+        with open(path, "wb") as f:
+            f.truncate(size)
+            f.seek(size - 5)
+            f.write(b"tail!")
+        rx = self.receiver()
+        self.send("-q", "localhost", path)
+        out = os.path.join(self.dst, "huge.img")
+        self.assertEqual(os.path.getsize(out), size)
+        with open(out, "rb") as f:
+            f.seek(size - 5)
+            self.assertEqual(f.read(), b"tail!")
+        self.assertIn(b"huge.img stored (4294967301 bytes", rx.stdout)
+        os.unlink(out)
 
     def test_receiver_absent(self):
         self.receiver()
