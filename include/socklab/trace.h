@@ -38,6 +38,8 @@ struct sl_trace {
     bool enabled; /* --trace: print the steps */
     bool step;    /* --step: pause before each step (see sl_trace_before) */
     int out_fd;   /* where lines go, normally 2 (stderr) */
+    int stop_fd;  /* readable once the program is stopping: ends a --step
+                     pause (sl_shutdown_fd); -1 for none */
 };
 
 /* A trace for ROLE, printing to stderr when ENABLED. */

@@ -31,6 +31,7 @@ void sl_trace_init(struct sl_trace *t, enum sl_role role, bool enabled)
     t->enabled = enabled;
     t->step = false;
     t->out_fd = STDERR_FILENO;
+    t->stop_fd = -1;
 }
 
 int sl_step_number(enum sl_role role, enum sl_step step)
@@ -79,8 +80,9 @@ int sl_trace_enable_step(struct sl_trace *t)
     return 0;
 }
 
-/* Waits for a line on the terminal (when there is one) or for SIGUSR1. */
-static void wait_for_go(void)
+/* Waits for a line on the terminal (when there is one), for SIGUSR1, or
+ * for STOP_FD (Ctrl-C while paused: the program goes on to stop). */
+static void wait_for_go(int stop_fd)
 {
     sigset_t usr1;
     sigemptyset(&usr1);
@@ -90,8 +92,10 @@ static void wait_for_go(void)
     for (;;) {
         if (sigtimedwait(&usr1, NULL, &tick) == SIGUSR1)
             break;
-        struct pollfd p = {.fd = tty, .events = POLLIN};
-        if (tty >= 0 && poll(&p, 1, 0) > 0) {
+        struct pollfd p[2] = {{.fd = tty, .events = POLLIN}, {.fd = stop_fd, .events = POLLIN}};
+        if (poll(p, 2, 0) > 0 && p[1].revents)
+            break;
+        if (p[0].revents) {
             char c;
             /* The whole line, so one Enter is one step. */
             while (read(tty, &c, 1) == 1 && c != '\n')
@@ -113,7 +117,7 @@ void sl_trace_before(const struct sl_trace *t, enum sl_step step)
         snprintf(line, sizeof line, "--step: next [%d/%d] %s: press Enter (or kill -USR1 %ld)\n", n,
                  sl_step_total(t->role), sl_step_name(step), (long)getpid());
     (void)sl_write_all(t->out_fd, line, (size_t)len);
-    wait_for_go();
+    wait_for_go(t->stop_fd);
 }
 
 /* Prints "[n/N] text" and, when STATE >= 0, "  state NAME". */
