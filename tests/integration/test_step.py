@@ -53,6 +53,26 @@ class Stepped:
         with self._lock:
             return bytes(self._err).decode("utf-8", "replace")
 
+    def _usr1_pending(self):
+        # SIGUSR1 is blocked in every thread and waits in the process's
+        # shared pending set until a pause takes it. Two sent before one is
+        # taken would merge into one: so never send while one is pending.
+        try:
+            with open(f"/proc/{self.proc.pid}/status") as f:
+                for line in f:
+                    if line.startswith("ShdPnd:"):
+                        return int(line.split()[1], 16) & (1 << (signal.SIGUSR1 - 1))
+        except FileNotFoundError:
+            pass
+        return False
+
+    def _release_one(self):
+        deadline = time.monotonic() + 10
+        while self._usr1_pending() and time.monotonic() < deadline:
+            time.sleep(0.002)
+        self.proc.send_signal(signal.SIGUSR1)
+        self.released += 1
+
     def prompts(self):
         return [(int(n), name) for n, _, name in PROMPT.findall(self.stderr)]
 
@@ -67,15 +87,13 @@ class Stepped:
                 return
             if self.released < len(p):
                 # One signal per printed pause: none is ever left pending.
-                self.proc.send_signal(signal.SIGUSR1)
-                self.released += 1
+                self._release_one()
             time.sleep(0.02)
         self.testcase.fail(f"{self.name}: never paused before {step_name!r}:\n{self.stderr}")
 
     def release_all(self):
         while self.released < len(self.prompts()):
-            self.proc.send_signal(signal.SIGUSR1)
-            self.released += 1
+            self._release_one()
 
     def finish(self, timeout=10.0):
         deadline = time.monotonic() + timeout
