@@ -58,7 +58,9 @@ int sl_trace_enable_step(struct sl_trace *t);
 /* Called just before STEP runs. With --step it prints
  *   "--step: next [5/9] listen: press Enter (or kill -USR1 PID)"
  * and waits for a line on the terminal (/dev/tty) or for SIGUSR1, which
- * lets a script drive the steps. Without --step it does nothing. */
+ * lets a script drive the steps (one signal, one step; like any standard
+ * signal, two sent before a pause takes the first count once). Ctrl-C
+ * (T->stop_fd readable) ends the pause. Without --step it does nothing. */
 void sl_trace_before(const struct sl_trace *t, enum sl_step step);
 
 /* "listen", "accept", ... the step's name as the notes say it. */
