@@ -202,16 +202,23 @@ class Namespace(unittest.TestCase):
             d=$(mktemp -d)
             "$B/udppeer" -p 7072 --group 239.1.2.3 --raw --wait 2 </dev/null >$d/mc 2>$d/mc.err &
             "$B/udppeer" -p 7073 --broadcast --raw --wait 2 </dev/null >$d/bc 2>$d/bc.err &
-            for f in mc bc; do
+            # IPv6: a link-scope group on a veth (lo does not carry IPv6 multicast).
+            ip link add v0 type veth peer name v1; ip link set v0 up; ip link set v1 up
+            ip -6 addr add fe80::1/64 dev v0 nodad
+            "$B/udppeer" -p 7074 --group 'ff12::7072%v0' --raw --wait 2 </dev/null >$d/mc6 \
+              2>$d/mc6.err &
+            for f in mc bc mc6; do
               for i in $(seq 100); do grep -q listening $d/$f.err && break; sleep 0.02; done
             done
             echo '组播 hello' | "$B/udppeer" -p 7072 --group 239.1.2.3 --wait 0.2 >/dev/null
             echo '广播 hello' | "$B/udppeer" -p 7073 --broadcast 127.255.255.255 7073 --wait 0.2 >/dev/null
+            echo 'IPv6 组播' | "$B/udppeer" -p 7074 --group 'ff12::7072%v0' --wait 0.2 >/dev/null
             wait
-            echo "mc=$(cat $d/mc)"; echo "bc=$(cat $d/bc)"; rm -rf $d
+            echo "mc=$(cat $d/mc)"; echo "bc=$(cat $d/bc)"; echo "mc6=$(cat $d/mc6)"; rm -rf $d
         ''')
         self.assertIn("mc=组播 hello", out)
         self.assertIn("bc=广播 hello", out)
+        self.assertIn("mc6=IPv6 组播", out)
 
     def test_probe_under_nftables_random_drops(self):
         if not shutil.which("nft"):
