@@ -13,16 +13,27 @@ void sl_errno(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 
 #include <netdb.h>
 #include <stdbool.h>
 
-/* Opens one socket on address AI; V6ONLY is 1 or 0 for IPV6_V6ONLY, -1 to
- * keep the system default. Returns the fd or -1 with ERR filled. */
-typedef int (*sl_open_on_fn)(const struct addrinfo *ai, int v6only, void *ctx, char err[SL_ERRLEN]);
+struct sl_trace;
 
-/* The address choice every server makes: HOST NULL or "" means every
- * address - "::" with IPV6_V6ONLY off (IPv4 and IPv6 on one socket) when
- * DUAL_STACK, falling back to "0.0.0.0" where IPv6 is absent; FAMILY
- * AF_INET/AF_INET6 restricts it. Tries OPEN_ON on each resolved address
- * until one works. Returns the fd or -1 with ERR filled. */
-int sl_open_passive(const char *host, const char *port, int family, int socktype, bool dual_stack,
-                    sl_open_on_fn open_on, void *ctx, char err[SL_ERRLEN]);
+/* How a server's socket is made (steps 2-4), and what follows the bind. */
+struct sl_passive {
+    int socktype;       /* SOCK_STREAM or SOCK_DGRAM */
+    bool reuse_addr;    /* SO_REUSEADDR */
+    bool broadcast;     /* SO_BROADCAST */
+    bool dual_stack;    /* the wildcard is "::" with IPV6_V6ONLY off */
+    const char *naming; /* "server address" or "local address", for the trace */
+    /* After the bind: e.g. listen(). Returns 0, or -1 with ERR filled. */
+    int (*after_bind)(int fd, const struct sl_passive *p, char err[SL_ERRLEN]);
+    int backlog; /* for after_bind */
+    const struct sl_trace *t;
+};
+
+/* Steps 2-4 and P's last step on each address HOST/PORT resolves to until
+ * one works. HOST NULL or "" means every address: "::" with IPV6_V6ONLY
+ * off (IPv4 and IPv6 on one socket) when P is dual-stack, falling back to
+ * "0.0.0.0" where IPv6 is absent; FAMILY AF_INET/AF_INET6 restricts it.
+ * Returns the fd or -1 with ERR filled. */
+int sl_open_passive(const char *host, const char *port, int family, const struct sl_passive *p,
+                    char err[SL_ERRLEN]);
 
 #endif

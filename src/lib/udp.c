@@ -26,75 +26,29 @@ int sl_udp_enable_errors(int fd)
     return 0;
 }
 
-static int bind_on(const struct addrinfo *ai, int v6only, unsigned flags, const struct sl_trace *t,
-                   char err[SL_ERRLEN])
+/* After the bind: ICMP errors on, so an unreachable peer is reported. */
+static int udp_after_bind(int fd, const struct sl_passive *p, char err[SL_ERRLEN])
 {
-    char where[SL_ADDRSTRLEN];
-    int one = 1;
-
-    sl_format_addr(ai->ai_addr, ai->ai_addrlen, where, sizeof where);
-    sl_trace_before(t, SL_STEP_SOCKET);
-    int fd = socket(ai->ai_family, SOCK_DGRAM, 0);
-    if (fd < 0) {
-        sl_errno(err, "socket(%s, SOCK_DGRAM)", sl_family_name(ai->ai_family));
-        return -1;
-    }
-    sl_trace_step(t, SL_STEP_SOCKET, -1, "socket(%s, SOCK_DGRAM) = %d",
-                  sl_family_name(ai->ai_family), fd);
-
-    if ((flags & SL_UDP_REUSE) && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) {
-        sl_errno(err, "setsockopt SO_REUSEADDR");
-        goto fail;
-    }
-    if ((flags & SL_UDP_BROADCAST) &&
-        setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof one) < 0) {
-        sl_errno(err, "setsockopt SO_BROADCAST");
-        goto fail;
-    }
-    if (ai->ai_family == AF_INET6 && v6only >= 0 &&
-        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only) < 0) {
-        sl_errno(err, "setsockopt IPV6_V6ONLY");
-        goto fail;
-    }
-    sl_trace_before(t, SL_STEP_ADDRESS);
-    sl_trace_step(t, SL_STEP_ADDRESS, -1, "local address %s (%s%s)", where,
-                  sl_family_name(ai->ai_family),
-                  ai->ai_family == AF_INET6 && v6only == 0 ? ", IPv4 too" : "");
-
-    sl_trace_before(t, SL_STEP_BIND);
-    if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
-        sl_errno(err, "bind %s", where);
-        goto fail;
-    }
-    sl_trace_step(t, SL_STEP_BIND, -1, "bind %s", sl_format_local(fd, where, sizeof where));
+    (void)p;
     if (sl_udp_enable_errors(fd) < 0) {
         sl_errno(err, "setsockopt IP_RECVERR");
-        goto fail;
+        return -1;
     }
-    return fd;
-fail:
-    close(fd);
-    return -1;
-}
-
-struct bind_ctx {
-    unsigned flags;
-    const struct sl_trace *t;
-};
-
-static int bind_on_ctx(const struct addrinfo *ai, int v6only, void *ctx, char err[SL_ERRLEN])
-{
-    const struct bind_ctx *c = ctx;
-    return bind_on(ai, v6only, c->flags, c->t, err);
+    return 0;
 }
 
 int sl_bind_udp(const char *host, const char *port, int family, unsigned flags,
                 const struct sl_trace *t, char err[SL_ERRLEN])
 {
-    struct bind_ctx c = {.flags = flags, .t = t};
-    /* Broadcast is IPv4 only: a dual-stack socket cannot take it. */
-    return sl_open_passive(host, port, family, SOCK_DGRAM, !(flags & SL_UDP_BROADCAST), bind_on_ctx,
-                           &c, err);
+    const struct sl_passive p = {.socktype = SOCK_DGRAM,
+                                 .reuse_addr = (flags & SL_UDP_REUSE) != 0,
+                                 .broadcast = (flags & SL_UDP_BROADCAST) != 0,
+                                 /* broadcast is IPv4 only: not on a dual-stack socket */
+                                 .dual_stack = !(flags & SL_UDP_BROADCAST),
+                                 .naming = "local address",
+                                 .after_bind = udp_after_bind,
+                                 .t = t};
+    return sl_open_passive(host, port, family, &p, err);
 }
 
 int sl_socket_udp(int family, const struct sl_trace *t, char err[SL_ERRLEN])

@@ -254,11 +254,16 @@ class Probe(unittest.TestCase):
             p = run(self, "udppeer", "--probe", "-n", "3000", "--rate", "30000", host,
                     str(rx.port), check_rc=0)
             r = parse_report(p.stdout.decode())
-            self.assertEqual(r, {"sent": 3000, "received": 3000, "lost": 0, "duplicates": 0,
-                                 "reordered": 0})
             self.assertIn(b"sender: sent 3000 datagrams", p.stdout)
-            rx.wait_stdout(rb"receiver: sent 3000 = received 3000 \+ lost 0")
+            self.assertEqual((r["sent"], r["duplicates"], r["reordered"]), (3000, 0, 0))
+            self.assertEqual(r["received"] + r["lost"], 3000)
+            rx.wait_stdout(rb"receiver: sent 3000 = received \d+ \+ lost \d+")
             self.assertEqual(rx.stop(), 0)
+            # Loopback loses nothing on its own: any loss (a receiver starved
+            # of CPU on a busy machine) is exactly what the kernel counted as
+            # dropped for a full receive buffer.
+            m = re.search(rb"the kernel dropped (\d+) datagrams", rx.stdout)
+            self.assertEqual(r["lost"], int(m.group(1)) if m else 0, rx.stdout)
 
     def test_counts_exact_through_the_impairment_relay(self):
         for seed, drop, dup, reorder in ((1, 0.05, 0.03, 0.04), (7, 0.2, 0.0, 0.1),
@@ -267,7 +272,7 @@ class Probe(unittest.TestCase):
                 rx = self.listener("-b", "127.0.0.1")
                 relay = ImpairmentRelay(rx.port, seed, drop, dup, reorder)
                 self.addCleanup(relay.close)
-                p = run(self, "udppeer", "--probe", "-n", "2000", "--rate", "5000",
+                p = run(self, "udppeer", "--probe", "-n", "2000", "--rate", "2000",
                         "127.0.0.1", str(relay.port), check_rc=0)
                 r = parse_report(p.stdout.decode())
                 c = relay.counts
@@ -278,6 +283,7 @@ class Probe(unittest.TestCase):
                 if drop:
                     self.assertGreater(c["dropped"], 0)
                 self.assertEqual(rx.stop(), 0)
+                self.assertNotIn(b"the kernel dropped", rx.stdout)  # only the relay's doing
 
     def test_receive_buffer_overflow_is_counted_as_loss(self):
         rx = self.listener("-b", "127.0.0.1", "--rcvbuf", "2048")

@@ -26,6 +26,9 @@ class ImpairmentRelay:
         self.drop, self.dup, self.reorder = drop, dup, reorder
         self.target = (target_host, target_port)
         self.front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        # A starved test process must not lose datagrams the relay did not
+        # choose to drop: as big a buffer as the system allows.
+        self.front.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
         self.front.bind(("127.0.0.1", 0))
         self.port = self.front.getsockname()[1]
         self.back = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

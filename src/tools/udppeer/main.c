@@ -13,11 +13,11 @@
 #include "probe.h"
 #include "socklab/socklab.h"
 
-/* Steps 2-4: socket, address, bind; plus the receive buffer. */
-static int bind_socket(const char *prog, const struct udppeer_options *opt,
-                       const struct sl_trace *t, int *fd)
+/* Steps 2-4 on local PORT: socket, address, bind; plus the receive
+ * buffer. Returns the fd, or -1 with ERR filled. */
+static int bind_socket(const struct udppeer_options *opt, const char *port,
+                       const struct sl_trace *t, char err[SL_ERRLEN])
 {
-    char err[SL_ERRLEN];
     unsigned flags = 0;
     if (opt->broadcast)
         flags |= SL_UDP_BROADCAST | SL_UDP_REUSE;
@@ -28,20 +28,54 @@ static int bind_socket(const char *prog, const struct udppeer_options *opt,
         /* A group's family decides the socket's: IPv4 groups need an IPv4
          * socket for IP_ADD_MEMBERSHIP. */
         struct addrinfo *res;
-        if (sl_resolve(opt->group, opt->cli.port, AF_UNSPEC, SOCK_DGRAM, 0, &res, err) < 0)
-            return sl_cli_fail(prog, "--group: %s", err);
+        if (sl_resolve(opt->group, port, AF_UNSPEC, SOCK_DGRAM, 0, &res, err) < 0)
+            return -1;
         family = res->ai_family;
         freeaddrinfo(res);
     }
-    *fd = sl_bind_udp(opt->cli.bind, opt->cli.port, family, flags, t, err);
-    if (*fd < 0)
-        return sl_cli_fail(prog, "%s", err);
-    if (opt->rcvbuf > 0 &&
-        setsockopt(*fd, SOL_SOCKET, SO_RCVBUF, &opt->rcvbuf, sizeof opt->rcvbuf) < 0) {
-        close(*fd);
-        return sl_cli_fail(prog, "setsockopt SO_RCVBUF: %m");
+    int fd = sl_bind_udp(opt->cli.bind, port, family, flags, t, err);
+    if (fd >= 0 && opt->rcvbuf > 0 &&
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &opt->rcvbuf, sizeof opt->rcvbuf) < 0) {
+        snprintf(err, SL_ERRLEN, "setsockopt SO_RCVBUF: %s", strerror(errno));
+        close(fd);
+        return -1;
     }
-    return -1;
+    return fd;
+}
+
+/* The probe receiver takes TCP runs on its UDP port number too. With
+ * -p 0 the number must be free for both: take a TCP port from the kernel
+ * and try UDP on it, a few times. Returns the UDP fd (TCP in *LFD, or -1
+ * when only UDP could be had), or -1 with ERR filled. */
+static int bind_probe_listener(const char *prog, const struct udppeer_options *opt,
+                               const struct sl_trace *t, int *lfd, char err[SL_ERRLEN])
+{
+    char port[16];
+    bool any = strcmp(opt->cli.port, "0") == 0;
+    for (int attempt = 0; any && attempt < 20; attempt++) {
+        *lfd = sl_listen_tcp(opt->cli.bind, "0", opt->cli.family, 16, NULL, err);
+        if (*lfd < 0)
+            break;
+        snprintf(port, sizeof port, "%d", sl_local_port(*lfd));
+        int fd = bind_socket(opt, port, t, err);
+        if (fd >= 0)
+            return fd;
+        close(*lfd);
+        *lfd = -1;
+        if (errno != EADDRINUSE)
+            return -1;
+    }
+    int fd = bind_socket(opt, opt->cli.port, t, err);
+    if (fd < 0)
+        return -1;
+    if (!any) {
+        snprintf(port, sizeof port, "%d", sl_local_port(fd));
+        char tcp_err[SL_ERRLEN];
+        *lfd = sl_listen_tcp(opt->cli.bind, port, opt->cli.family, 16, NULL, tcp_err);
+        if (*lfd < 0)
+            sl_cli_log(prog, "no TCP on port %s (--probe --tcp runs): %s", port, tcp_err);
+    }
+    return fd;
 }
 
 int main(int argc, char **argv)
@@ -76,15 +110,9 @@ int main(int argc, char **argv)
         rc = probe_send_run(prog, &opt, sl_shutdown_fd(&stop), &trace);
     } else {
         /* 2. socket  3. address  4. bind */
-        rc = bind_socket(prog, &opt, &trace, &fd);
-        if (rc < 0 && opt.mode == MODE_PROBE_LISTEN) {
-            /* TCP runs (--probe --tcp) come in on the same port number. */
-            char port[16];
-            snprintf(port, sizeof port, "%d", sl_local_port(fd));
-            lfd = sl_listen_tcp(opt.cli.bind, port, opt.cli.family, 16, NULL, err);
-            if (lfd < 0)
-                sl_cli_log(prog, "no TCP on port %s (--probe --tcp runs): %s", port, err);
-        }
+        fd = opt.mode == MODE_PROBE_LISTEN ? bind_probe_listener(prog, &opt, &trace, &lfd, err)
+                                           : bind_socket(&opt, opt.cli.port, &trace, err);
+        rc = fd < 0 ? sl_cli_fail(prog, "%s", err) : -1;
         if (rc < 0) {
             sl_cli_print_listening(fd);
             /* 5. communicate */
