@@ -231,7 +231,7 @@ class Namespace(unittest.TestCase):
             d=$(mktemp -d)
             "$B/udppeer" --probe-listen --once --interval 0 >$d/rx 2>$d/rx.err &
             for i in $(seq 100); do grep -q listening $d/rx.err && break; sleep 0.02; done
-            "$B/udppeer" --probe -n 5000 --rate 20000 --wait 10 127.0.0.1 7072
+            "$B/udppeer" --probe -n 5000 --rate 5000 --wait 10 127.0.0.1 7072
             wait
             cat $d/rx; rm -rf $d
         ''')
