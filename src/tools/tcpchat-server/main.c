@@ -168,7 +168,10 @@ int main(int argc, char **argv)
 {
     const char *prog = sl_cli_basename(argv[0]);
     struct options opt;
-    struct chat_room room = {.prog = prog};
+    /* Static: a client thread still running when main returns (after the
+     * stop timeout) must not find its room gone from under it. */
+    static struct chat_room room;
+    room.prog = prog;
     struct sl_shutdown stop;
     char err[SL_ERRLEN];
 

@@ -78,12 +78,16 @@ static void *session_main(void *arg)
     pthread_mutex_lock(&srv->lock);
     unlink_session(srv, s);
     unsigned long left = srv->nclients;
+    bool verbose = srv->verbose;
+    const char *prog = srv->prog;
     /* 8. disconnect (under the lock: stop_all may shutdown() it) */
     sl_close_traced(&srv->trace, s->fd, "close fd %d (%s)", s->fd, s->peer);
     pthread_cond_broadcast(&srv->all_gone);
     pthread_mutex_unlock(&srv->lock);
-    if (srv->verbose)
-        sl_cli_log(srv->prog, "%s left after %llu bytes (%lu clients)", s->peer, total, left);
+    /* SRV is not touched past this point: main may be returning from
+     * echo_server_stop_all() and tearing the server down. */
+    if (verbose)
+        sl_cli_log(prog, "%s left after %llu bytes (%lu clients)", s->peer, total, left);
     free(s);
     return NULL;
 }

@@ -84,7 +84,10 @@ int main(int argc, char **argv)
     const char *prog = sl_cli_basename(argv[0]);
     argv[0] = (char *)prog; /* getopt_long names the program by argv[0] */
     struct options opt;
-    struct echo_server srv = {.prog = prog};
+    /* Static: a client thread still running when main returns (after the
+     * stop timeout) must not find its server gone from under it. */
+    static struct echo_server srv;
+    srv.prog = prog;
     struct sl_shutdown stop;
     char err[SL_ERRLEN];
 
