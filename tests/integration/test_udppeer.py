@@ -318,6 +318,14 @@ class Probe(unittest.TestCase):
         self.assertEqual(parse_report(p.stdout.decode())["received"], 500)
         self.assertEqual(rx.stop(), 0)
 
+    def test_stalled_tcp_sender_cannot_hang_the_receiver(self):
+        rx = self.listener("-b", "127.0.0.1")
+        s = socket.create_connection(("127.0.0.1", rx.port), timeout=10)
+        self.addCleanup(s.close)
+        s.sendall(b"SLPB\x01\x01")  # half a header, then silence
+        time.sleep(0.3)
+        self.assertEqual(rx.stop(), 0)  # SIGTERM still ends it at once
+
     def test_no_receiver_is_a_clear_error(self):
         s = udp_socket()
         port = s.getsockname()[1]

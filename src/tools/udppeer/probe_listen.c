@@ -16,6 +16,9 @@
 
 #define BATCH 64
 #define DONE_RUNS 16
+/* A TCP sender silent this long in the middle of a run is dropped. */
+#define TCP_IDLE_MS 10000
+#define TCP_IDLE_TEXT "10 s"
 
 struct run {
     bool active;
@@ -213,20 +216,49 @@ static bool receive_udp(struct receiver *rx, unsigned char *bufs)
     return ended;
 }
 
-/* Reads one record framed by its length field. Returns 1, 0 when the
- * stream ended, or -1 for something that is not a probe record. */
-static int read_record(int cfd, unsigned char *buf, struct sl_probe_header *h)
+/* Receives exactly LEN bytes, waiting at most TCP_IDLE_MS for each piece
+ * and giving up when STOP_FD becomes readable: a stalled or hostile TCP
+ * sender cannot hang the receiver. Returns LEN, 0 at end of stream, or -1
+ * (errno ETIMEDOUT, ECANCELED, or the recv error). */
+static ssize_t recv_exact(int fd, unsigned char *buf, size_t len, int stop_fd)
 {
-    ssize_t got = sl_recv_all(cfd, buf, SL_PROBE_HEADER_LEN);
+    size_t got = 0;
+    while (got < len) {
+        struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = stop_fd, .events = POLLIN}};
+        int n = poll(p, 2, TCP_IDLE_MS);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0 || p[1].revents) {
+            errno = n == 0 ? ETIMEDOUT : n > 0 ? ECANCELED : errno;
+            return -1;
+        }
+        ssize_t r = recv(fd, buf + got, len - got, MSG_DONTWAIT);
+        if (r == 0)
+            return 0;
+        if (r < 0) {
+            if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+                continue;
+            return -1;
+        }
+        got += (size_t)r;
+    }
+    return (ssize_t)len;
+}
+
+/* Reads one record framed by its length field. Returns 1; 0 when the
+ * stream ended; -1 for something that is not a probe record; -2 when the
+ * sender stalled or we are stopping. */
+static int read_record(int cfd, unsigned char *buf, struct sl_probe_header *h, int stop_fd)
+{
+    ssize_t got = recv_exact(cfd, buf, SL_PROBE_HEADER_LEN, stop_fd);
     if (got <= 0)
-        return 0;
+        return got == 0 ? 0 : -2;
     /* EMSGSIZE here only means the body has not been read yet. */
-    if (got != SL_PROBE_HEADER_LEN ||
-        (sl_probe_parse_header(buf, (size_t)got, h) < 0 && errno != EMSGSIZE))
+    if (sl_probe_parse_header(buf, (size_t)got, h) < 0 && errno != EMSGSIZE)
         return -1;
     size_t body = h->length - SL_PROBE_HEADER_LEN;
-    if (body > 0 && sl_recv_all(cfd, buf + SL_PROBE_HEADER_LEN, body) != (ssize_t)body)
-        return 0;
+    if (body > 0 && (got = recv_exact(cfd, buf + SL_PROBE_HEADER_LEN, body, stop_fd)) <= 0)
+        return got == 0 ? 0 : -2;
     return 1;
 }
 
@@ -244,20 +276,31 @@ static void receive_tcp(struct receiver *rx, int lfd, int stop_fd)
     unsigned char *buf = malloc(SL_PROBE_MAX_LEN);
     const char *problem = buf == NULL ? "out of memory" : NULL;
     bool done = false;
+    uint64_t last_data = probe_now_ns();
     while (!done && problem == NULL) {
         struct pollfd p[2] = {{.fd = cfd, .events = POLLIN}, {.fd = stop_fd, .events = POLLIN}};
-        int timeout = rx->opt->interval_ms > 0 ? rx->opt->interval_ms : -1;
+        int timeout = rx->opt->interval_ms > 0 && rx->opt->interval_ms < TCP_IDLE_MS
+                          ? rx->opt->interval_ms
+                          : TCP_IDLE_MS;
         int n = poll(p, 2, timeout);
         if (n > 0 && p[1].revents)
             break;
+        if (n > 0)
+            last_data = probe_now_ns();
+        else if (probe_now_ns() - last_data >= (uint64_t)TCP_IDLE_MS * 1000000u)
+            problem = "the sender went silent (" TCP_IDLE_TEXT " without data)";
         if (run.active)
             progress(rx, &run, probe_now_ns());
         /* Every record already buffered, then poll again. */
         while (n > 0 && !done && problem == NULL) {
-            int r = read_record(cfd, buf, &h);
+            int r = read_record(cfd, buf, &h, stop_fd);
             uint64_t now = probe_now_ns();
             if (r <= 0) {
-                problem = r == 0 ? "connection closed before END" : "not a probe record";
+                problem = r == 0               ? "connection closed before END"
+                          : r == -1            ? "not a probe record"
+                          : errno == ETIMEDOUT ? "the sender stalled mid-run (" TCP_IDLE_TEXT
+                                                 " without data)"
+                                               : "stopped";
                 break;
             }
             if (!run.active)
