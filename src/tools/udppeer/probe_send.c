@@ -68,8 +68,12 @@ static long send_batch(struct sender *s, uint64_t first, unsigned n)
     while (done < n) {
         int r = sendmmsg(s->fd, msgs + done, n - done, MSG_NOSIGNAL);
         if (r < 0) {
-            if (errno == EINTR || errno == ENOBUFS)
+            if (errno == EINTR)
                 continue;
+            if (errno == ENOBUFS) { /* the device queue is full: let it drain */
+                (void)poll(NULL, 0, 1);
+                continue;
+            }
             if (sl_udp_is_icmp_error(errno)) {
                 /* The receiver's port is closed: the datagram was not
                  * sent; say so once and keep going (it may start). */
