@@ -280,6 +280,34 @@ class HostileSenderTest(unittest.TestCase):
         self.assertEqual(status, 1)
         return code, recv_exactly(s, n).decode()
 
+    def test_same_file_from_two_senders_at_once_is_busy(self):
+        first = self.hello()
+        first.sendall(self.header("same.bin", 1000))
+        self.assertEqual(recv_exactly(first, 9), b"\x00" + bytes(8))  # GO from offset 0
+        first.sendall(b"x" * 100)  # ... and stalls, holding the temporary file
+        second = self.hello()
+        second.sendall(self.header("same.bin", 1000))
+        code, msg = self.refused(second)
+        self.assertEqual((code, msg), (5, "the same file is being received from another sender"))
+        second.sendall(b"\x02")
+        second.close()
+        first.close()  # the 100 bytes stay for a resume, under no final name
+        self.rx.wait_stderr(r"same\.bin interrupted")
+        self.assertFalse(os.path.exists(os.path.join(self.dst, "same.bin")))
+
+    def test_bad_checksum_never_stores(self):
+        s = self.hello()
+        s.sendall(self.header("wrong.txt", 5))
+        self.assertEqual(recv_exactly(s, 9), b"\x00" + bytes(8))
+        s.sendall(b"hello" + b"\x00\x00\x00\x00")  # not the CRC-32C of "hello"
+        status, code, n = struct.unpack(">BHH", recv_exactly(s, 5))
+        self.assertEqual((status, code), (1, 7))
+        self.assertIn(b"checksum mismatch", recv_exactly(s, n))
+        s.sendall(b"\x02")
+        s.close()
+        self.rx.wait_stderr(r"wrong\.txt failed: checksum mismatch")
+        self.assertEqual(sorted(os.listdir(self.dst)), ["planted"])  # no file, no temp
+
     def test_traversal_names_refused_nothing_outside(self):
         s = self.hello()
         for name in ("../escape", "/tmp/abs", "a/../../b", "planted/inside", "./x", "a//b",
