@@ -296,8 +296,9 @@ class HostileSenderTest(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(self.dst, "same.bin")))
 
     def test_bad_checksum_never_stores(self):
+        os.makedirs(os.path.join(self.dst, "old"))
         s = self.hello()
-        s.sendall(self.header("wrong.txt", 5))
+        s.sendall(self.header("old/new/deeper/wrong.txt", 5))
         self.assertEqual(recv_exactly(s, 9), b"\x00" + bytes(8))
         s.sendall(b"hello" + b"\x00\x00\x00\x00")  # not the CRC-32C of "hello"
         status, code, n = struct.unpack(">BHH", recv_exactly(s, 5))
@@ -306,7 +307,10 @@ class HostileSenderTest(unittest.TestCase):
         s.sendall(b"\x02")
         s.close()
         self.rx.wait_stderr(r"wrong\.txt failed: checksum mismatch")
-        self.assertEqual(sorted(os.listdir(self.dst)), ["planted"])  # no file, no temp
+        # No file, no temporary file, and no directory made for it; the one
+        # that was there already stays.
+        self.assertEqual(sorted(os.listdir(self.dst)), ["old", "planted"])
+        self.assertEqual(os.listdir(os.path.join(self.dst, "old")), [])
 
     def test_traversal_names_refused_nothing_outside(self):
         s = self.hello()

@@ -38,6 +38,8 @@ struct ft_target {
     char tmp[64];              /* ".ftpart-<hash>": the same file keeps the same name */
     char dir[FT_NAME_MAX + 1]; /* the directory part of the name, "" or "a/b/" */
     uint64_t offset;           /* bytes already there from an interrupted transfer */
+    int root;                  /* the receiving directory (not owned) */
+    int created;               /* where in DIR the directories this file made begin, or -1 */
 };
 
 /* Opens (or resumes) the temporary file for H under ROOT. Returns 0, or -1

@@ -36,9 +36,12 @@ static uint64_t file_key(const struct ft_file_header *h)
 }
 
 /* Opens, creating as needed, the directories of NAME under ROOT; returns
- * an fd for the last one and leaves its final component in BASE. */
-static int open_parent(int root, const char *name, char *base, char *dir, int *code, char *err)
+ * an fd for the last one and leaves its final component in BASE. *CREATED
+ * is where in DIR the first directory this call made begins (-1: none). */
+static int open_parent(int root, const char *name, char *base, char *dir, int *created, int *code,
+                       char *err)
 {
+    *created = -1;
     int cur = dup(root);
     const char *p = name;
     size_t dirlen = 0;
@@ -53,8 +56,12 @@ static int open_parent(int root, const char *name, char *base, char *dir, int *c
         size_t n = (size_t)(slash - p);
         memcpy(comp, p, n);
         comp[n] = '\0';
-        if (mkdirat(cur, comp, 0755) < 0 && errno != EEXIST)
+        if (mkdirat(cur, comp, 0755) == 0) {
+            if (*created < 0)
+                *created = (int)dirlen;
+        } else if (errno != EEXIST) {
             goto fail;
+        }
         int next = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (next < 0)
             goto fail;
@@ -111,11 +118,63 @@ static int take_partial(struct ft_target *t, const struct ft_file_header *h, boo
     return openat(t->dirfd, t->tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 }
 
+/* Opens directory PATH ("a/b", "" for ROOT itself) below ROOT without
+ * following a symbolic link anywhere. Returns the fd or -1. */
+static int open_dir_below(int root, const char *path)
+{
+    int cur = dup(root);
+    while (cur >= 0 && *path != '\0') {
+        char comp[FT_COMPONENT_MAX + 1];
+        size_t n = strcspn(path, "/");
+        if (n > FT_COMPONENT_MAX) {
+            close(cur);
+            return -1;
+        }
+        memcpy(comp, path, n);
+        comp[n] = '\0';
+        int next = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        close(cur);
+        cur = next;
+        path += n + (path[n] == '/');
+    }
+    return cur;
+}
+
+/* A file that was not stored leaves no trace: removes the directories
+ * made for it, deepest first, while they are empty (another transfer
+ * into them keeps them). */
+static void remove_created_dirs(const struct ft_target *t)
+{
+    char path[FT_NAME_MAX + 1];
+    size_t len = strlen(t->dir); /* "a/b/c/" */
+    if (t->created < 0 || len == 0)
+        return;
+    memcpy(path, t->dir, len + 1);
+    while (len > (size_t)t->created) {
+        path[--len] = '\0'; /* drop the trailing '/' */
+        char *slash = strrchr(path, '/');
+        const char *comp = slash ? slash + 1 : path;
+        if (slash)
+            *slash = '\0';
+        int parent = open_dir_below(t->root, slash ? path : "");
+        int rc = parent < 0 ? -1 : unlinkat(parent, comp, AT_REMOVEDIR);
+        if (parent >= 0)
+            close(parent);
+        if (rc < 0)
+            return;
+        len = slash ? (size_t)(slash - path) + 1 : 0;
+        if (slash)
+            *slash = '/';
+        path[len] = '\0';
+    }
+}
+
 int store_open(int root, const struct ft_file_header *h, struct ft_target *t, int *code, char *err)
 {
     t->fd = -1;
     t->offset = 0;
-    t->dirfd = open_parent(root, h->name, t->base, t->dir, code, err);
+    t->root = root;
+    t->dirfd = open_parent(root, h->name, t->base, t->dir, &t->created, code, err);
     if (t->dirfd < 0)
         return -1;
     snprintf(t->tmp, sizeof t->tmp, ".ftpart-%016llx", (unsigned long long)file_key(h));
@@ -159,6 +218,8 @@ int store_open(int root, const struct ft_file_header *h, struct ft_target *t, in
     return 0;
 fail:
     close(t->dirfd);
+    t->dirfd = -1;
+    remove_created_dirs(t);
     return -1;
 }
 
@@ -238,4 +299,6 @@ void store_abort(struct ft_target *t, bool keep)
     if (t->dirfd >= 0)
         close(t->dirfd);
     t->fd = t->dirfd = -1;
+    if (!keep)
+        remove_created_dirs(t);
 }
