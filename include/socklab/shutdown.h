@@ -23,8 +23,12 @@ struct sl_shutdown {
     bool started;
 };
 
-/* Call from main before creating any thread. Returns 0 or -1 + ERR. */
-int sl_shutdown_init(struct sl_shutdown *s, char err[SL_ERRLEN]);
+struct sl_trace;
+
+/* Call from main before creating any thread. When T is not NULL, a stop
+ * request also ends a --step pause of T (T->stop_fd). Returns 0 or -1 +
+ * ERR. */
+int sl_shutdown_init(struct sl_shutdown *s, struct sl_trace *t, char err[SL_ERRLEN]);
 
 /* Readable once shutdown has been requested; poll it beside other fds. */
 int sl_shutdown_fd(const struct sl_shutdown *s);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "socklab/trace.h"
 #include "socklab/runtime.h"
 
 static void stop_signals(sigset_t *set)
@@ -42,7 +43,7 @@ static void *wait_for_signal(void *arg)
     return NULL;
 }
 
-int sl_shutdown_init(struct sl_shutdown *s, char err[SL_ERRLEN])
+int sl_shutdown_init(struct sl_shutdown *s, struct sl_trace *t, char err[SL_ERRLEN])
 {
     int fds[2];
     sigset_t set;
@@ -69,6 +70,8 @@ int sl_shutdown_init(struct sl_shutdown *s, char err[SL_ERRLEN])
         return -1;
     }
     s->started = true;
+    if (t != NULL)
+        t->stop_fd = s->pipe_rd; /* Ctrl-C ends a --step pause */
     return 0;
 }
 

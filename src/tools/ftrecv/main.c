@@ -263,9 +263,8 @@ int main(int argc, char **argv)
         return sl_cli_fail(prog, "directory %s: %s", opt.dir, strerror(errno));
 
     /* 1. protocol version */
-    if (sl_startup(&r.trace, err) < 0 || sl_shutdown_init(&stop, err) < 0)
+    if (sl_startup(&r.trace, err) < 0 || sl_shutdown_init(&stop, &r.trace, err) < 0)
         return sl_cli_fail(prog, "%s", err);
-    r.trace.stop_fd = sl_shutdown_fd(&stop); /* Ctrl-C ends a --step pause */
 
     /* 2. socket  3. address  4. bind  5. listen */
     int lfd = sl_listen_tcp(opt.cli.bind, opt.cli.port, opt.cli.family, 128, &r.trace, err);

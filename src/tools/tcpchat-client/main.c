@@ -126,9 +126,8 @@ int main(int argc, char **argv)
     if (sl_startup(&trace, err) < 0)
         return sl_cli_fail(prog, "%s", err);
     /* Before any thread: SIGINT/SIGTERM are then handled by one thread. */
-    if (sl_shutdown_init(&stop, err) < 0)
+    if (sl_shutdown_init(&stop, &trace, err) < 0)
         return sl_cli_fail(prog, "%s", err);
-    trace.stop_fd = sl_shutdown_fd(&stop); /* Ctrl-C ends a --step pause */
 
     /* 2. socket  3. server address  4. connect */
     int fd = sl_connect_tcp(opt.host, opt.cli.port, opt.cli.family, opt.timeout_ms, &trace, err);

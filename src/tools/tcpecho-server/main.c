@@ -107,9 +107,8 @@ int main(int argc, char **argv)
     /* 1. protocol version */
     if (sl_startup(&srv.trace, err) < 0)
         return sl_cli_fail(prog, "%s", err);
-    if (sl_shutdown_init(&stop, err) < 0)
+    if (sl_shutdown_init(&stop, &srv.trace, err) < 0)
         return sl_cli_fail(prog, "%s", err);
-    srv.trace.stop_fd = sl_shutdown_fd(&stop); /* Ctrl-C ends a --step pause */
 
     /* 2. socket  3. address  4. bind  5. listen */
     int lfd = sl_listen_tcp(opt.cli.bind, opt.cli.port, opt.cli.family, BACKLOG, &srv.trace, err);

@@ -134,7 +134,7 @@ static int watch(const char *prog, const struct options *opt)
 
     /* Line-buffered even into a pipe: each change is read as it happens. */
     setvbuf(stdout, NULL, _IOLBF, 0);
-    if (sl_shutdown_init(&stop, err) < 0)
+    if (sl_shutdown_init(&stop, NULL, err) < 0)
         return sl_cli_fail(prog, "%s", err);
     int rc = watch_run(&opt->query, opt->interval_ms, sl_shutdown_fd(&stop), prog, err);
     sl_shutdown_free(&stop);

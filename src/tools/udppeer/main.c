@@ -101,9 +101,8 @@ int main(int argc, char **argv)
     /* 1. protocol version */
     if (sl_startup(&trace, err) < 0)
         return sl_cli_fail(prog, "%s", err);
-    if (sl_shutdown_init(&stop, err) < 0)
+    if (sl_shutdown_init(&stop, &trace, err) < 0)
         return sl_cli_fail(prog, "%s", err);
-    trace.stop_fd = sl_shutdown_fd(&stop); /* Ctrl-C ends a --step pause */
 
     if (opt.mode == MODE_PROBE_SEND) {
         /* 2. socket  3. address  4. communicate  5. close */
