@@ -20,8 +20,8 @@ enum { SL_OPT_VERSION = 0x100, SL_OPT_TRACE, SL_OPT_STEP, SL_OPT_FIRST_TOOL };
 
 /* The options every tool spells alike. A tool lists those it offers in its
  * getopt_long table with the macros below (and their letters in its short
- * option string: "p:46" "b:" "h"), then hands every option getopt_long
- * returns to sl_cli_common_option() before its own switch. */
+ * option string: "p:46" "b:" "h"), handles its own options in its switch,
+ * and passes the rest to sl_cli_common_option() from the default case. */
 struct sl_cli_common {
     const char *port; /* -p, --port (the tool sets its default first) */
     const char *bind; /* -b, --bind */
@@ -46,13 +46,13 @@ struct sl_cli_common {
         "version", no_argument, NULL, SL_OPT_VERSION                                               \
     }
 
-enum { SL_CLI_NEXT = -1, SL_CLI_NOT_MINE = -2 };
+enum { SL_CLI_NEXT = -1 };
 
-/* Handles option C with argument ARG if it is a shared one (-p -b -4 -6
- * --trace --step -h --version) or getopt_long's complaint ('?', ':').
- * USAGE prints the tool's help. Returns SL_CLI_NEXT to go on parsing,
- * SL_CLI_NOT_MINE for the tool's own options, or the exit status to
- * return now (0 after --help/--version, 2 after a usage error). */
+/* Handles option C with argument ARG: a shared one (-p -b -4 -6 --trace
+ * --step -h --version), or getopt_long's complaint ('?', ':'). USAGE
+ * prints the tool's help. Returns SL_CLI_NEXT to go on parsing, or the
+ * exit status to return now (0 after --help/--version, 2 after a usage
+ * error). */
 int sl_cli_common_option(int c, const char *arg, const char *prog, void (*usage)(const char *),
                          struct sl_cli_common *common);
 

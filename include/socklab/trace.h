@@ -42,18 +42,16 @@ struct sl_trace {
                      pause (sl_shutdown_fd); -1 for none */
 };
 
-/* A trace for ROLE, printing to stderr when ENABLED. */
-void sl_trace_init(struct sl_trace *t, enum sl_role role, bool enabled);
+/* A trace for ROLE, printing to stderr when ENABLED (--trace). With STEP
+ * (--step) sl_trace_before() pauses: SIGUSR1 is then blocked in the calling
+ * thread, so call this from main before any thread is started (threads
+ * inherit the mask). Returns 0, or -1 with errno. */
+int sl_trace_init(struct sl_trace *t, enum sl_role role, bool enabled, bool step);
 
 /* The notes' number of STEP for ROLE (1-based), or 0 if ROLE has no such
  * step; and the number of steps of ROLE (9, 7, 7, 6). */
 int sl_step_number(enum sl_role role, enum sl_step step);
 int sl_step_total(enum sl_role role);
-
-/* --step: makes sl_trace_before() pause. Blocks SIGUSR1 in the calling
- * thread, so call it from main before any thread is started (threads
- * inherit the mask). Returns 0 or -1 with errno. */
-int sl_trace_enable_step(struct sl_trace *t);
 
 /* Called just before STEP runs. With --step it prints
  *   "--step: next [5/9] listen: press Enter (or kill -USR1 PID)"

@@ -131,10 +131,7 @@ int sl_cli_common_option(int c, const char *arg, const char *prog, void (*usage)
         return SL_EXIT_OK;
     case SL_OPT_VERSION:
         return sl_cli_version(prog);
-    case '?':
-    case ':':
-        return sl_cli_usage_hint(prog); /* getopt_long has said what */
-    default:
-        return SL_CLI_NOT_MINE;
+    default: /* '?' or ':': getopt_long has said what */
+        return sl_cli_usage_hint(prog);
     }
 }

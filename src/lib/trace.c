@@ -25,15 +25,6 @@ static const unsigned char step_numbers[4][10] = {
 };
 static const unsigned char step_totals[4] = {9, 7, 7, 6};
 
-void sl_trace_init(struct sl_trace *t, enum sl_role role, bool enabled)
-{
-    t->role = role;
-    t->enabled = enabled;
-    t->step = false;
-    t->out_fd = STDERR_FILENO;
-    t->stop_fd = -1;
-}
-
 int sl_step_number(enum sl_role role, enum sl_step step)
 {
     if ((unsigned)role > SL_ROLE_UDP_CLIENT || (unsigned)step > SL_STEP_CLEANUP)
@@ -64,8 +55,15 @@ const char *sl_step_name(enum sl_step step)
     return (unsigned)step > SL_STEP_CLEANUP ? "?" : step_names[step];
 }
 
-int sl_trace_enable_step(struct sl_trace *t)
+int sl_trace_init(struct sl_trace *t, enum sl_role role, bool enabled, bool step)
 {
+    t->role = role;
+    t->enabled = enabled;
+    t->step = false;
+    t->out_fd = STDERR_FILENO;
+    t->stop_fd = -1;
+    if (!step)
+        return 0;
     sigset_t usr1;
     sigemptyset(&usr1);
     sigaddset(&usr1, SIGUSR1);

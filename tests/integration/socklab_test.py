@@ -88,36 +88,35 @@ class Server:
         with self._lock:
             return bytes(self._out)
 
-    def wait_stderr(self, pattern, timeout=10.0):
-        """Waits until stderr matches the regex PATTERN; returns the match."""
+    def _wait(self, read, pattern, timeout):
+        """Waits until read() matches the regex PATTERN; returns the match or
+        None. Output drained just after the process exits still counts."""
         deadline = time.monotonic() + timeout
         rx = re.compile(pattern, re.M)
         while time.monotonic() < deadline:
-            m = rx.search(self.stderr)
-            if m:
+            exited = self.proc.poll() is not None
+            if exited:
+                time.sleep(0.05)  # let the drain threads read the last words
+            m = rx.search(read())
+            if m or exited:
                 return m
-            if self.proc.poll() is not None:
-                break
             time.sleep(0.01)
-        self.testcase.fail(f"{self.name}: no /{pattern}/ in stderr:\n{self.stderr}")
+        return None
+
+    def wait_stderr(self, pattern, timeout=10.0):
+        """Waits until stderr matches the str regex PATTERN; returns the match."""
+        m = self._wait(lambda: self.stderr, pattern, timeout)
+        if m is None:
+            self.testcase.fail(f"{self.name}: no /{pattern}/ in stderr:\n{self.stderr}")
+        return m
 
     def wait_stdout(self, pattern, timeout=10.0):
         """Waits until stdout matches the bytes regex PATTERN; returns the match."""
-        deadline = time.monotonic() + timeout
-        rx = re.compile(pattern, re.M)
-        while time.monotonic() < deadline:
-            m = rx.search(self.stdout)
-            if m:
-                return m
-            if self.proc.poll() is not None:
-                time.sleep(0.05)
-                m = rx.search(self.stdout)
-                if m:
-                    return m
-                break
-            time.sleep(0.01)
-        self.testcase.fail(f"{self.name}: no /{pattern!r}/ in stdout:\n{self.stdout!r}\n"
-                           f"stderr:\n{self.stderr}")
+        m = self._wait(lambda: self.stdout, pattern, timeout)
+        if m is None:
+            self.testcase.fail(f"{self.name}: no /{pattern!r}/ in stdout:\n{self.stdout!r}\n"
+                               f"stderr:\n{self.stderr}")
+        return m
 
     def alive(self):
         return self.proc.poll() is None

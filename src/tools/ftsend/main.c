@@ -50,16 +50,10 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
         {NULL, 0, NULL, 0},
     };
     char err[SL_ERRLEN];
-    int c;
+    int c, rc;
 
     *opt = (struct options){.cli = {.port = DEFAULT_PORT, .family = AF_UNSPEC}};
     while ((c = getopt_long(argc, argv, "p:rw:46qh", longopts, NULL)) != -1) {
-        int rc = sl_cli_common_option(c, optarg, prog, usage, &opt->cli);
-        if (rc != SL_CLI_NOT_MINE) {
-            if (rc == SL_CLI_NEXT)
-                continue;
-            return rc;
-        }
         switch (c) {
         case 'r':
             opt->recursive = true;
@@ -71,6 +65,10 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
         case 'q':
             opt->quiet = true;
             break;
+        default:
+            /* -p -b -4 -6 --trace --step -h --version, and getopt's complaints */
+            if ((rc = sl_cli_common_option(c, optarg, prog, usage, &opt->cli)) != SL_CLI_NEXT)
+                return rc;
         }
     }
     if (argc - optind < 2)
@@ -98,8 +96,7 @@ int main(int argc, char **argv)
             walk_free(&list);
             return SL_EXIT_FAILURE;
         }
-    sl_trace_init(&trace, SL_ROLE_TCP_CLIENT, opt.cli.trace);
-    if (opt.cli.step && sl_trace_enable_step(&trace) < 0)
+    if (sl_trace_init(&trace, SL_ROLE_TCP_CLIENT, opt.cli.trace, opt.cli.step) < 0)
         return sl_cli_fail(prog, "--step: %s", strerror(errno));
 
     /* 1. protocol version */

@@ -53,17 +53,11 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
         {NULL, 0, NULL, 0},
     };
     char err[SL_ERRLEN];
-    int c;
+    int c, rc;
 
     *opt =
         (struct options){.cli = {.port = DEFAULT_PORT, .family = AF_UNSPEC}, .host = "localhost"};
     while ((c = getopt_long(argc, argv, "p:n:w:46h", longopts, NULL)) != -1) {
-        int rc = sl_cli_common_option(c, optarg, prog, usage, &opt->cli);
-        if (rc != SL_CLI_NOT_MINE) {
-            if (rc == SL_CLI_NEXT)
-                continue;
-            return rc;
-        }
         switch (c) {
         case 'n':
             if (*optarg == '\0' || strchr(optarg, '\n') || strlen(optarg) > 128)
@@ -74,6 +68,10 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
             if (sl_parse_seconds_ms(optarg, &opt->timeout_ms) < 0 || opt->timeout_ms == 0)
                 return sl_cli_usage_error(prog, "-w: not a positive number of seconds: %s", optarg);
             break;
+        default:
+            /* -p -b -4 -6 --trace --step -h --version, and getopt's complaints */
+            if ((rc = sl_cli_common_option(c, optarg, prog, usage, &opt->cli)) != SL_CLI_NEXT)
+                return rc;
         }
     }
     if (optind < argc)
@@ -118,8 +116,7 @@ int main(int argc, char **argv)
     int rc = parse_options(argc, argv, prog, &opt);
     if (rc >= 0)
         return rc;
-    sl_trace_init(&trace, SL_ROLE_TCP_CLIENT, opt.cli.trace);
-    if (opt.cli.step && sl_trace_enable_step(&trace) < 0)
+    if (sl_trace_init(&trace, SL_ROLE_TCP_CLIENT, opt.cli.trace, opt.cli.step) < 0)
         return sl_cli_fail(prog, "--step: %s", strerror(errno));
 
     /* 1. protocol version */

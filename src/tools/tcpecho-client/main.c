@@ -63,19 +63,13 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
     };
     struct bench_options *n = &opt->net;
     char err[SL_ERRLEN];
-    int c;
+    int c, rc;
 
     *opt = (struct options){
         .cli = {.port = DEFAULT_PORT, .family = AF_UNSPEC},
         .net = {
             .host = "localhost", .connections = 1, .roundtrips = 10000, .size = 64, .hold_ms = -1}};
     while ((c = getopt_long(argc, argv, "p:w:46c:n:s:T:h", longopts, NULL)) != -1) {
-        int rc = sl_cli_common_option(c, optarg, prog, usage, &opt->cli);
-        if (rc != SL_CLI_NOT_MINE) {
-            if (rc == SL_CLI_NEXT)
-                continue;
-            return rc;
-        }
         switch (c) {
         case 'w':
             if (sl_parse_seconds_ms(optarg, &n->timeout_ms) < 0 || n->timeout_ms == 0)
@@ -108,6 +102,10 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
             if (sl_parse_seconds_ms(optarg, &n->hold_ms) < 0)
                 return sl_cli_usage_error(prog, "--hold: not a number of seconds: %s", optarg);
             break;
+        default:
+            /* -p -b -4 -6 --trace --step -h --version, and getopt's complaints */
+            if ((rc = sl_cli_common_option(c, optarg, prog, usage, &opt->cli)) != SL_CLI_NEXT)
+                return rc;
         }
     }
     n->port = opt->cli.port; /* the benchmark reads them from its own options */
@@ -134,8 +132,7 @@ int main(int argc, char **argv)
     int rc = parse_options(argc, argv, prog, &opt);
     if (rc >= 0)
         return rc;
-    sl_trace_init(&trace, SL_ROLE_TCP_CLIENT, opt.cli.trace);
-    if (opt.cli.step && sl_trace_enable_step(&trace) < 0)
+    if (sl_trace_init(&trace, SL_ROLE_TCP_CLIENT, opt.cli.trace, opt.cli.step) < 0)
         return sl_cli_fail(prog, "--step: %s", strerror(errno));
 
     /* 1. protocol version */

@@ -52,16 +52,10 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
         {NULL, 0, NULL, 0},
     };
     char err[SL_ERRLEN];
-    int c;
+    int c, rc;
 
     *opt = (struct options){.cli = {.port = DEFAULT_PORT, .family = AF_UNSPEC}};
     while ((c = getopt_long(argc, argv, "p:b:46vh", longopts, NULL)) != -1) {
-        int rc = sl_cli_common_option(c, optarg, prog, usage, &opt->cli);
-        if (rc != SL_CLI_NOT_MINE) {
-            if (rc == SL_CLI_NEXT)
-                continue;
-            return rc;
-        }
         switch (c) {
         case OPT_MAX_CLIENTS:
             if (sl_parse_ulong(optarg, 1, 10000000, &opt->max_clients) < 0)
@@ -70,6 +64,10 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
         case 'v':
             opt->verbose = true;
             break;
+        default:
+            /* -p -b -4 -6 --trace --step -h --version, and getopt's complaints */
+            if ((rc = sl_cli_common_option(c, optarg, prog, usage, &opt->cli)) != SL_CLI_NEXT)
+                return rc;
         }
     }
     if (optind < argc)
@@ -94,8 +92,7 @@ int main(int argc, char **argv)
     int rc = parse_options(argc, argv, prog, &opt);
     if (rc >= 0)
         return rc;
-    sl_trace_init(&srv.trace, SL_ROLE_TCP_SERVER, opt.cli.trace);
-    if (opt.cli.step && sl_trace_enable_step(&srv.trace) < 0)
+    if (sl_trace_init(&srv.trace, SL_ROLE_TCP_SERVER, opt.cli.trace, opt.cli.step) < 0)
         return sl_cli_fail(prog, "--step: %s", strerror(errno));
     srv.verbose = opt.verbose;
     srv.max_clients = opt.max_clients;

@@ -55,17 +55,10 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
     };
     struct sl_cli_common cli = {.family = AF_UNSPEC};
     unsigned long n;
-    int c;
+    int c, rc;
 
     *opt = (struct options){.query = {.family = AF_UNSPEC}, .interval_ms = DEFAULT_INTERVAL_MS};
     while ((c = getopt_long(argc, argv, "p:w46h", longopts, NULL)) != -1) {
-        /* -p here is a filter, a number: ours, not the shared one. */
-        int rc = c == 'p' ? SL_CLI_NOT_MINE : sl_cli_common_option(c, optarg, prog, usage, &cli);
-        if (rc != SL_CLI_NOT_MINE) {
-            if (rc == SL_CLI_NEXT)
-                continue;
-            return rc;
-        }
         switch (c) {
         case 'p':
             if (sl_parse_ulong(optarg, 1, 65535, &n) < 0)
@@ -84,6 +77,10 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
         case OPT_PROC:
             opt->query.force_proc = true;
             break;
+        default:
+            /* -p -b -4 -6 --trace --step -h --version, and getopt's complaints */
+            if ((rc = sl_cli_common_option(c, optarg, prog, usage, &cli)) != SL_CLI_NEXT)
+                return rc;
         }
     }
     if (optind < argc)

@@ -94,8 +94,7 @@ int main(int argc, char **argv)
     enum sl_role role = opt.mode != MODE_PROBE_SEND ? SL_ROLE_UDP_SERVER
                         : opt.tcp                   ? SL_ROLE_TCP_CLIENT
                                                     : SL_ROLE_UDP_CLIENT;
-    sl_trace_init(&trace, role, opt.cli.trace);
-    if (opt.cli.step && sl_trace_enable_step(&trace) < 0)
+    if (sl_trace_init(&trace, role, opt.cli.trace, opt.cli.step) < 0)
         return sl_cli_fail(prog, "--step: %s", strerror(errno));
 
     /* 1. protocol version */

@@ -113,12 +113,6 @@ int udppeer_parse_options(int argc, char **argv, const char *prog, struct udppee
         .interval_ms = 1000,
     };
     while ((c = getopt_long(argc, argv, "p:b:46n:s:h", longopts, NULL)) != -1) {
-        rc = sl_cli_common_option(c, optarg, prog, usage, &opt->cli);
-        if (rc != SL_CLI_NOT_MINE) {
-            if (rc == SL_CLI_NEXT)
-                continue;
-            return rc;
-        }
         switch (c) {
         case OPT_PEER:
             if ((rc = add_peer(opt, prog, optarg)) >= 0)
@@ -186,6 +180,10 @@ int udppeer_parse_options(int argc, char **argv, const char *prog, struct udppee
             if (sl_parse_seconds_ms(optarg, &opt->interval_ms) < 0)
                 return sl_cli_usage_error(prog, "--interval: not a number of seconds: %s", optarg);
             break;
+        default:
+            /* -p -b -4 -6 --trace --step -h --version, and getopt's complaints */
+            if ((rc = sl_cli_common_option(c, optarg, prog, usage, &opt->cli)) != SL_CLI_NEXT)
+                return rc;
         }
     }
 
