@@ -10,6 +10,9 @@ A guide page marks each shell block with an HTML comment (invisible when rendere
     <!-- lab: run rc=N expect=REGEX --> the same, but it must exit with status N
     <!-- lab: stop NAME expect=REGEX --> SIGINT to NAME; it must exit 0 and everything it
                                         printed must match REGEX (optional)
+    <!-- lab: ends NAME expect=REGEX --> NAME ends by itself (no signal: one sent while it is
+                                        already exiting would race); it must exit 0 and its
+                                        output must match REGEX (optional)
 
 Blocks run with bash, in a fresh temporary directory, with the freshly built tools first
 on PATH. The Chinese and English pages must carry exactly the same commands and marks,
@@ -49,7 +52,8 @@ def parse(path):
         names = [a for a in args if "=" not in a]
         # Comment lines may be translated; the commands may not differ.
         script = "\n".join(l for l in m.group(2).splitlines() if not l.lstrip().startswith("#"))
-        steps.append((kind, names[0] if names else None, opts, script if kind != "stop" else ""))
+        steps.append((kind, names[0] if names else None, opts,
+                      script if kind not in ("stop", "ends") else ""))
     return steps
 
 
@@ -111,9 +115,10 @@ class LabGuideTest(unittest.TestCase):
                         self.assertEqual(p.returncode, int(opts.get("rc", ("0",))[0]),
                                          f"{where}\nexit {p.returncode}:\n{out}")
                         self.check(out, opts.get("expect"), where)
-                    elif kind == "stop":
+                    elif kind in ("stop", "ends"):
                         proc = bg.pop(name)
-                        proc.proc.send_signal(signal.SIGINT)
+                        if kind == "stop":
+                            proc.proc.send_signal(signal.SIGINT)
                         rc = proc.proc.wait(20)
                         time.sleep(0.05)
                         self.assertEqual(rc, 0, f"{where}: {name} exit {rc}:\n{proc.text()}")
