@@ -3,6 +3,7 @@
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -244,6 +245,16 @@ class Namespace(unittest.TestCase):
         self.assertTrue(350 <= r["lost"] <= 650, out)
 
 
+def kernel_dropped(out):
+    """What the receiver's note says the kernel dropped (0 without a note)."""
+    return sum(int(n) for n in re.findall(rb"the kernel dropped (\d+) datagrams", out))
+
+
+def ends_lost(out):
+    """How many ENDs the receiver says were lost before one arrived."""
+    return sum(int(n) for n in re.findall(rb"note: (\d+) earlier END datagrams? of this", out))
+
+
 class Probe(unittest.TestCase):
     def listener(self, *args):
         return Server(self, "udppeer", "--probe-listen", "--interval", "0", *args)
@@ -261,9 +272,9 @@ class Probe(unittest.TestCase):
             self.assertEqual(rx.stop(), 0)
             # Loopback loses nothing on its own: any loss (a receiver starved
             # of CPU on a busy machine) is exactly what the kernel counted as
-            # dropped for a full receive buffer.
-            m = re.search(rb"the kernel dropped (\d+) datagrams", rx.stdout)
-            self.assertEqual(r["lost"], int(m.group(1)) if m else 0, rx.stdout)
+            # dropped for a full receive buffer, less the ENDs it dropped.
+            self.assertEqual(r["lost"] + ends_lost(rx.stdout), kernel_dropped(rx.stdout),
+                             rx.stdout)
 
     def test_counts_exact_through_the_impairment_relay(self):
         for seed, drop, dup, reorder in ((1, 0.05, 0.03, 0.04), (7, 0.2, 0.0, 0.1),
@@ -294,6 +305,31 @@ class Probe(unittest.TestCase):
         self.assertGreater(r["lost"], 0, p.stdout)
         rx.wait_stdout(rb"the kernel dropped \d+ datagrams")
         self.assertEqual(rx.stop(), 0)
+        self.assertEqual(r["lost"] + ends_lost(rx.stdout), kernel_dropped(rx.stdout), rx.stdout)
+
+    def test_lost_ends_are_told_apart_from_lost_data(self):
+        # A stopped receiver with a tiny buffer: the buffer fills with DATA,
+        # and the ENDs sent every 100 ms meanwhile are dropped too.
+        rx = self.listener("-b", "127.0.0.1", "--rcvbuf", "2048")
+        os.kill(rx.proc.pid, signal.SIGSTOP)
+        try:
+            tx = subprocess.Popen([tool("udppeer"), "--probe", "-n", "2000", "--rate", "max",
+                                   "--wait", "5", "127.0.0.1", str(rx.port)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            first = tx.stdout.readline()  # "sender: sent ...": the first END goes now
+            time.sleep(0.35)
+        finally:
+            os.kill(rx.proc.pid, signal.SIGCONT)
+        out, err = tx.communicate(timeout=10)
+        out = first + out
+        check_sanitizers(self, err.decode("utf-8", "replace"), "udppeer")
+        self.assertEqual(tx.returncode, 0, err)
+        r = parse_report(out.decode())
+        self.assertEqual(r["received"] + r["lost"], 2000)
+        rx.wait_stdout(rb"the kernel dropped \d+ datagrams")
+        self.assertEqual(rx.stop(), 0)
+        self.assertGreaterEqual(ends_lost(rx.stdout), 2, rx.stdout)
+        self.assertEqual(r["lost"] + ends_lost(rx.stdout), kernel_dropped(rx.stdout), rx.stdout)
 
     def test_tcp_contrast_never_loses_or_reorders(self):
         rx = self.listener("-b", "127.0.0.1")

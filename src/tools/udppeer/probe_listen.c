@@ -165,6 +165,11 @@ static bool handle_datagram(struct receiver *rx, const unsigned char *buf, size_
         return false;
     if (h.type == SL_PROBE_END) {
         report = finish_run(rx, run, "receiver");
+        /* Lost ENDs are lost datagrams too, though not the run's DATA. */
+        if (h.seq > 0)
+            printf("note: %" PRIu64 " earlier END datagram%s of this run did not arrive\n", h.seq,
+                   h.seq == 1 ? "" : "s");
+        fflush(stdout);
         (void)sendto(rx->fd, report, SL_PROBE_REPORT_LEN, MSG_NOSIGNAL,
                      (const struct sockaddr *)from, fromlen);
         return true;
@@ -343,7 +348,9 @@ int probe_listen_run(const char *prog, const struct udppeer_options *opt, int fd
     unsigned char *bufs = malloc((size_t)BATCH * opt->bufsize);
     if (bufs == NULL)
         return sl_cli_fail(prog, "out of memory");
-    uint32_t drops_seen = kernel_drops(fd);
+    /* The socket is new: every drop it counts happened since its bind,
+     * even while a --step pause or a SIGSTOP kept us from reading it. */
+    uint32_t drops_seen = 0;
 
     /* 5. communicate */
     sl_trace_before(t, SL_STEP_COMMUNICATE);

@@ -136,8 +136,10 @@ static int await_report(struct sender *s, int stop_fd, struct sl_probe_result *r
     unsigned char end[SL_PROBE_HEADER_LEN];
     unsigned char in[SL_PROBE_MAX_LEN];
     uint64_t give_up = probe_now_ns() + (uint64_t)s->opt->wait_ms * 1000000u;
-    for (;;) {
-        fill(s, end, SL_PROBE_END, 0, sizeof end);
+    /* END's seq numbers the attempts, so the receiver can tell how many
+     * ENDs were lost before one arrived. */
+    for (uint64_t attempt = 0;; attempt++) {
+        fill(s, end, SL_PROBE_END, attempt, sizeof end);
         (void)send(s->fd, end, sizeof end, MSG_NOSIGNAL);
         uint64_t resend = probe_now_ns() + 100000000u;
         for (;;) {
