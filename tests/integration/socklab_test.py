@@ -136,9 +136,13 @@ class Server:
         return self.proc.returncode
 
     def close(self):
+        """Kills the server if still running; its stderr must carry no
+        sanitizer report (TSan reports and runs on)."""
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        time.sleep(0.05)  # let the drain threads read the last words
+        check_sanitizers(self.testcase, self.stderr, self.name)
 
 
 def run(testcase, name, *args, input=b"", timeout=60, check_rc=None):

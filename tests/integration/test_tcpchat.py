@@ -58,7 +58,8 @@ class Peer:
             self.sock.settimeout(left)
             chunk = self.sock.recv(65536)
             if not chunk:
-                raise AssertionError(f"connection closed before {pattern!r}")
+                raise AssertionError(f"connection closed before {pattern!r}; "
+                                     f"read {self.seen!r}, then {self.buf!r}")
             self.buf += chunk
 
     def expect_seen(self, pattern, timeout=10.0):
@@ -168,6 +169,23 @@ class ChatTest(unittest.TestCase):
             r.close()
             a.send("still talking")
             b.expect(rb"^alice: still talking$")
+        self.assertTrue(self.srv.alive())
+
+    def test_joining_while_lines_fly_gets_welcome_first(self):
+        # A newcomer becomes visible to broadcasts the moment it joins; its
+        # queue and welcome must already be there (a push to a queue not yet
+        # made once cut newcomers off before their welcome).
+        talker = self.peer("talker")
+        joined = []
+        for i in range(150):
+            talker.send("\n".join(f"burst {i} line {k}" for k in range(10)))
+            p = Peer(self.srv.port)  # fails if cut off before the welcome
+            joined.append(p)
+            self.assertEqual(len(p.seen), 1, f"newcomer {i}: lines before its welcome")
+        talker.send("the end")
+        for p in joined:
+            p.expect(rb"^talker: the end$")
+            p.close()
         self.assertTrue(self.srv.alive())
 
     def test_stuck_client_dropped_while_others_keep_receiving(self):

@@ -54,7 +54,9 @@ struct chat_room {
 
 int room_init(struct chat_room *room);
 
-/* Adds C under a fresh unique "guestN" nick. Returns 0, or -1 when the room
+/* Adds C under a fresh unique "guestN" nick and queues its welcome line,
+ * both under the write lock: no broadcast can reach C before its queue
+ * exists (outq_init) or before its welcome. Returns 0, or -1 when the room
  * is full or closing (C is not added). */
 int room_join(struct chat_room *room, struct chat_client *c);
 

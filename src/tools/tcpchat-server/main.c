@@ -106,7 +106,16 @@ static void admit(struct chat_room *room, int fd, const struct sockaddr_storage 
     int sndbuf = CHAT_SOCKET_SNDBUF;
     setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
     sl_format_addr((const struct sockaddr *)peer, peerlen, c->peer, sizeof c->peer);
+    /* The queue must exist before the room can see C: a broadcast may
+     * push to it the moment room_join() returns. */
+    int rc = outq_init(&c->out, fd, CHAT_QUEUE_LIMIT);
+    if (rc != 0) {
+        refuse(fd, "!!! server out of memory, try again later\n");
+        free(c);
+        return;
+    }
     if (room_join(room, c) < 0) {
+        outq_finish(&c->out, 0);
         snprintf(line, sizeof line, "!!! server full (%lu clients), try again later\n",
                  room->max_clients);
         if (room->verbose)
@@ -115,9 +124,8 @@ static void admit(struct chat_room *room, int fd, const struct sockaddr_storage 
         free(c);
         return;
     }
-    int rc = outq_start(&c->out, fd, CHAT_QUEUE_LIMIT);
+    rc = outq_start(&c->out);
     if (rc == 0) {
-        room_tell(c, "*** welcome, you are %s; /help lists the commands", c->nick);
         room_announce(room, c, false, "*** %s joined", c->nick);
         pthread_mutex_lock(&room->count_lock);
         room->threads++;
@@ -130,11 +138,9 @@ static void admit(struct chat_room *room, int fd, const struct sockaddr_storage 
         pthread_mutex_lock(&room->count_lock);
         room->threads--;
         pthread_mutex_unlock(&room->count_lock);
-        room_leave(room, c);
-        outq_finish(&c->out, 0);
-    } else {
-        room_leave(room, c);
     }
+    room_leave(room, c);
+    outq_finish(&c->out, 0);
     sl_cli_log(room->prog, "%s refused: cannot start a thread: %s", c->peer, strerror(rc));
     close(fd);
     free(c);

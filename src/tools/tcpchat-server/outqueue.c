@@ -51,18 +51,29 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-int outq_start(struct outqueue *q, int fd, size_t limit)
+int outq_init(struct outqueue *q, int fd, size_t limit)
 {
     memset(q, 0, sizeof *q);
     q->fd = fd;
     q->limit = limit;
     int rc = pthread_mutex_init(&q->lock, NULL);
-    if (rc == 0)
-        rc = pthread_cond_init(&q->ready, NULL);
-    if (rc == 0)
-        rc = pthread_cond_init(&q->done, NULL);
-    if (rc == 0)
-        rc = sl_thread_start(&q->writer, writer_main, q, WRITER_STACK);
+    if (rc != 0)
+        return rc;
+    if ((rc = pthread_cond_init(&q->ready, NULL)) != 0) {
+        pthread_mutex_destroy(&q->lock);
+        return rc;
+    }
+    if ((rc = pthread_cond_init(&q->done, NULL)) != 0) {
+        pthread_cond_destroy(&q->ready);
+        pthread_mutex_destroy(&q->lock);
+    }
+    return rc;
+}
+
+int outq_start(struct outqueue *q)
+{
+    int rc = sl_thread_start(&q->writer, writer_main, q, WRITER_STACK);
+    q->started = rc == 0;
     return rc;
 }
 
@@ -107,14 +118,15 @@ void outq_finish(struct outqueue *q, int wait_ms)
     pthread_mutex_lock(&q->lock);
     q->closing = true;
     pthread_cond_signal(&q->ready);
-    while (!q->finished)
+    while (q->started && !q->finished)
         if (pthread_cond_timedwait(&q->done, &q->lock, &deadline) == ETIMEDOUT) {
             shutdown(q->fd, SHUT_RDWR); /* the client stopped reading */
             q->dead = true;
             break;
         }
     pthread_mutex_unlock(&q->lock);
-    pthread_join(q->writer, NULL);
+    if (q->started)
+        pthread_join(q->writer, NULL);
     free(q->buf);
     pthread_cond_destroy(&q->done);
     pthread_cond_destroy(&q->ready);

@@ -24,21 +24,27 @@ struct outqueue {
     bool overflowed; /* a push exceeded the limit */
     bool dead;       /* a send failed: drop everything from now on */
     bool finished;   /* the writer has exited its loop */
+    bool started;    /* outq_start() launched the writer */
     pthread_cond_t done;
     pthread_t writer;
 };
 
-/* Starts the writer for socket FD. Returns 0 or an errno value. */
-int outq_start(struct outqueue *q, int fd, size_t limit);
+/* Makes an empty queue for socket FD that can take pushes at once (they
+ * wait until outq_start()). Returns 0 or an errno value. */
+int outq_init(struct outqueue *q, int fd, size_t limit);
+
+/* Starts the writer. Returns 0 or an errno value. */
+int outq_start(struct outqueue *q);
 
 /* Appends LEN bytes. Returns 0, or -1 if the queue would exceed its limit
  * (then nothing is appended and the queue is marked overflowed) or the
  * client is already gone. */
 int outq_push(struct outqueue *q, const char *data, size_t len);
 
-/* Lets the writer send what is queued, then stops and joins it. A client
- * that does not read within WAIT_MS is cut off (shutdown) so the writer's
- * blocked send() fails and the join cannot hang. */
+/* Lets the writer send what is queued, then stops and joins it, and frees
+ * the queue (also one whose writer never started: its bytes are dropped).
+ * A client that does not read within WAIT_MS is cut off (shutdown) so the
+ * writer's blocked send() fails and the join cannot hang. */
 void outq_finish(struct outqueue *q, int wait_ms);
 
 bool outq_overflowed(struct outqueue *q);

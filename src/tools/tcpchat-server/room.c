@@ -49,6 +49,7 @@ int room_join(struct chat_room *room, struct chat_client *c)
         c->next->prev = c;
     room->clients = c;
     room->nclients++;
+    room_tell(c, "*** welcome, you are %s; /help lists the commands", c->nick);
     pthread_rwlock_unlock(&room->lock);
     return 0;
 }
