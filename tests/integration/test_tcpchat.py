@@ -255,6 +255,30 @@ class ChatClientTest(unittest.TestCase):
         self.assertNotRegex(out, r"\x1b")  # no colours when stdout is not a terminal
         watcher.close()
 
+    def test_piped_quit_leaves_with_status_zero(self):
+        # stdin stays open after /quit: the server's close must still read
+        # as our leaving, not as the server going away.
+        client = subprocess.Popen([tool("tcpchat-client"), "-p", self.port, "-n", "q"],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE)
+        try:
+            watcher = Peer(self.srv.port)
+            client.stdin.write("hi\n/quit 再见\n".encode())
+            client.stdin.flush()
+            watcher.expect("^\\*\\*\\* q left \\(再见\\)$".encode())
+            client.wait(20)
+            err = client.stderr.read()
+            self.assertEqual(client.returncode, 0, err)
+            self.assertIn(b"*** bye", client.stdout.read())
+            watcher.close()
+        finally:
+            if client.poll() is None:
+                client.kill()
+                client.wait()
+            client.stdin.close()
+            client.stdout.close()
+            client.stderr.close()
+
     def test_two_real_clients(self):
         # The first client waits for the second to speak: it lingers on stdin.
         first = subprocess.Popen([tool("tcpchat-client"), "-p", self.port, "-n", "one"],

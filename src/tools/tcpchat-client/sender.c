@@ -20,6 +20,21 @@ static int send_line(struct chat_ui *ui, const char *line, size_t len)
     return sl_send_all(ui->fd, buf, len + 1);
 }
 
+static bool is_quit(const char *line, size_t len)
+{
+    return len >= 5 && memcmp(line, "/quit", 5) == 0 && (len == 5 || line[5] == ' ');
+}
+
+/* Sends one line the user typed or piped. Returns false when there is
+ * nothing more to send: after /quit, or when the send failed. */
+static bool send_input_line(struct chat_ui *ui, const char *line, size_t len)
+{
+    bool quit = is_quit(line, len);
+    if (quit) /* first: the server's close that follows is our leaving, not its going away */
+        atomic_store(&ui->input_done, true);
+    return send_line(ui, line, len) == 0 && !quit;
+}
+
 /* We are done sending: half-close, so the server sees end-of-stream, says
  * goodbye, and closes; the receiver then exits. */
 void finish_input(struct chat_ui *ui)
@@ -44,7 +59,7 @@ static void send_piped(struct chat_ui *ui)
                        CHAT_LINE_MAX);
             continue;
         }
-        if (st != SL_LINE_OK || send_line(ui, line, len) < 0)
+        if (st != SL_LINE_OK || !send_input_line(ui, line, len))
             break;
     }
     sl_lr_free(&lr);
@@ -80,9 +95,7 @@ static bool edit_key(struct chat_ui *ui, unsigned char c, int *escape)
         pthread_mutex_unlock(&ui->lock);
         if (len > 0) {
             ui_show_own(ui, line, len);
-            if (send_line(ui, line, len) < 0)
-                return false;
-            if (len >= 5 && memcmp(line, "/quit", 5) == 0 && (len == 5 || line[5] == ' '))
+            if (!send_input_line(ui, line, len))
                 return false;
         }
         return true;
