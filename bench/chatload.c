@@ -121,7 +121,7 @@ static void drain(struct conn *c, struct stats *st, int recording)
 static int connect_to(const char *host, const char *port, int rcvbuf)
 {
     char err[SL_ERRLEN];
-    int fd = sl_connect_tcp(host, port, AF_UNSPEC, 5000, NULL, err);
+    int fd = sl_connect_tcp(host, port, AF_UNSPEC, 5000, -1, NULL, err);
     if (fd < 0)
         die(err);
     if (rcvbuf)

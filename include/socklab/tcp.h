@@ -29,8 +29,9 @@ int sl_accept(int lfd, int stop_fd, struct sockaddr_storage *peer, socklen_t *pe
 /* TCP client steps 2-4: resolve HOST/PORT, then for every address in turn
  * socket, address, connect, giving each TIMEOUT_MS (<= 0: no limit).
  * Returns the connected (blocking) fd, or -1 with ERR naming the last
- * failure. */
-int sl_connect_tcp(const char *host, const char *port, int family, int timeout_ms,
+ * failure; errno is ECANCELED when STOP_FD (-1: none, e.g.
+ * sl_shutdown_fd()) became readable while connecting. */
+int sl_connect_tcp(const char *host, const char *port, int family, int timeout_ms, int stop_fd,
                    const struct sl_trace *t, char err[SL_ERRLEN]);
 
 /* Disables Nagle's algorithm: small request/response exchanges go out at

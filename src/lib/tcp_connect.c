@@ -19,10 +19,12 @@ static long now_ms(void)
     return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-/* connect() that gives up after TIMEOUT_MS (<= 0: the kernel's own limit).
- * A non-blocking connect returns EINPROGRESS at once; poll() then waits for
- * the handshake and SO_ERROR tells how it ended. */
-static int connect_with_timeout(int fd, const struct sockaddr *sa, socklen_t len, int timeout_ms)
+/* connect() that gives up after TIMEOUT_MS (<= 0: the kernel's own limit),
+ * or with ECANCELED when STOP_FD (if >= 0) becomes readable. A non-blocking
+ * connect returns EINPROGRESS at once; poll() then waits for the handshake
+ * and SO_ERROR tells how it ended. */
+static int connect_with_timeout(int fd, const struct sockaddr *sa, socklen_t len, int timeout_ms,
+                                int stop_fd)
 {
     int fl = fcntl(fd, F_GETFL);
     if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
@@ -30,17 +32,21 @@ static int connect_with_timeout(int fd, const struct sockaddr *sa, socklen_t len
     int rc = connect(fd, sa, len);
     if (rc < 0 && (errno == EINPROGRESS || errno == EINTR)) {
         long deadline = now_ms() + timeout_ms;
-        struct pollfd p = {.fd = fd, .events = POLLOUT};
+        struct pollfd p[2] = {{.fd = fd, .events = POLLOUT}, {.fd = stop_fd, .events = POLLIN}};
         for (;;) {
             int wait = -1;
             if (timeout_ms > 0) {
                 long left = deadline - now_ms();
                 wait = left > 0 ? (int)left : 0;
             }
-            rc = poll(&p, 1, wait);
+            rc = poll(p, stop_fd >= 0 ? 2 : 1, wait);
             if (rc < 0 && errno == EINTR)
                 continue;
             break;
+        }
+        if (rc > 0 && p[1].revents && !p[0].revents) {
+            errno = ECANCELED;
+            return -1;
         }
         if (rc == 0) {
             errno = ETIMEDOUT;
@@ -63,7 +69,7 @@ static int connect_with_timeout(int fd, const struct sockaddr *sa, socklen_t len
     return fcntl(fd, F_SETFL, fl);
 }
 
-int sl_connect_tcp(const char *host, const char *port, int family, int timeout_ms,
+int sl_connect_tcp(const char *host, const char *port, int family, int timeout_ms, int stop_fd,
                    const struct sl_trace *t, char err[SL_ERRLEN])
 {
     struct addrinfo *res, *ai;
@@ -89,13 +95,15 @@ int sl_connect_tcp(const char *host, const char *port, int family, int timeout_m
                       sl_family_name(ai->ai_family), host);
 
         sl_trace_before(t, SL_STEP_CONNECT);
-        if (connect_with_timeout(fd, ai->ai_addr, ai->ai_addrlen, timeout_ms) == 0) {
+        if (connect_with_timeout(fd, ai->ai_addr, ai->ai_addrlen, timeout_ms, stop_fd) == 0) {
             sl_trace_step(t, SL_STEP_CONNECT, fd, "connect %s from %s", where,
                           sl_format_local(fd, local, sizeof local));
             break;
         }
         if (errno == ETIMEDOUT && timeout_ms > 0)
             sl_errf(err, "connect %s: timed out after %d ms", where, timeout_ms);
+        else if (errno == ECANCELED)
+            sl_errf(err, "connect %s: stopped by a signal", where);
         else
             sl_errno(err, "connect %s", where);
         sl_trace_step(t, SL_STEP_CONNECT, -1, "connect %s failed: %s", where, strerror(errno));
@@ -103,6 +111,8 @@ int sl_connect_tcp(const char *host, const char *port, int family, int timeout_m
         close(fd);
         errno = saved;
         fd = -1;
+        if (saved == ECANCELED)
+            break; /* no further addresses: the user wants out */
     }
     freeaddrinfo(res);
     return fd;

@@ -279,6 +279,37 @@ class ChatClientTest(unittest.TestCase):
             client.stdout.close()
             client.stderr.close()
 
+    def test_sigterm_while_connecting_stops_at_once(self):
+        # A listener whose backlog is full drops further SYNs: connect()
+        # hangs in the kernel's retries. SIGTERM must end that wait.
+        lsock = socket.socket()
+        lsock.bind(("127.0.0.1", 0))
+        lsock.listen(0)
+        fillers = []
+        for _ in range(3):
+            f = socket.socket()
+            f.setblocking(False)
+            f.connect_ex(lsock.getsockname())
+            fillers.append(f)
+        time.sleep(0.2)
+        client = subprocess.Popen([tool("tcpchat-client"), "-p", str(lsock.getsockname()[1]),
+                                   "127.0.0.1"], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            time.sleep(0.5)
+            self.assertIsNone(client.poll(), "connect did not hang; the test proves nothing")
+            client.send_signal(signal.SIGTERM)
+            out, err = client.communicate(timeout=5)
+            self.assertEqual(client.returncode, 1, err)
+            self.assertRegex(err, rb"connect 127\.0\.0\.1:\d+: stopped by a signal")
+        finally:
+            if client.poll() is None:
+                client.kill()
+                client.communicate()
+            for f in fillers:
+                f.close()
+            lsock.close()
+
     def test_two_real_clients(self):
         # The first client waits for the second to speak: it lingers on stdin.
         first = subprocess.Popen([tool("tcpchat-client"), "-p", self.port, "-n", "one"],

@@ -104,7 +104,7 @@ int main(int argc, char **argv)
         return sl_cli_fail(prog, "%s", err);
 
     /* 2. socket  3. server address  4. connect */
-    int fd = sl_connect_tcp(host, opt.cli.port, opt.cli.family, opt.timeout_ms, &trace, err);
+    int fd = sl_connect_tcp(host, opt.cli.port, opt.cli.family, opt.timeout_ms, -1, &trace, err);
     if (fd < 0) {
         walk_free(&list);
         return sl_cli_fail(prog, "%s", err);

@@ -127,7 +127,8 @@ int main(int argc, char **argv)
         return sl_cli_fail(prog, "%s", err);
 
     /* 2. socket  3. server address  4. connect */
-    int fd = sl_connect_tcp(opt.host, opt.cli.port, opt.cli.family, opt.timeout_ms, &trace, err);
+    int fd = sl_connect_tcp(opt.host, opt.cli.port, opt.cli.family, opt.timeout_ms,
+                            sl_shutdown_fd(&stop), &trace, err);
     if (fd < 0)
         return sl_cli_fail(prog, "%s", err);
     if (opt.nick) {

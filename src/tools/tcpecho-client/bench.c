@@ -196,7 +196,7 @@ static void report(const struct bench_options *opt, uint32_t *lat, size_t n, dou
 static int connect_one(const char *prog, const struct bench_options *opt)
 {
     char err[SL_ERRLEN];
-    int fd = sl_connect_tcp(opt->host, opt->port, opt->family, opt->timeout_ms, NULL, err);
+    int fd = sl_connect_tcp(opt->host, opt->port, opt->family, opt->timeout_ms, -1, NULL, err);
     if (fd < 0)
         sl_cli_log(prog, "%s", err);
     else

@@ -142,8 +142,8 @@ int main(int argc, char **argv)
         return echo_bench(prog, &opt.net);
 
     /* 2. socket  3. server address  4. connect */
-    int fd =
-        sl_connect_tcp(opt.net.host, opt.net.port, opt.net.family, opt.net.timeout_ms, &trace, err);
+    int fd = sl_connect_tcp(opt.net.host, opt.net.port, opt.net.family, opt.net.timeout_ms, -1,
+                            &trace, err);
     if (fd < 0)
         return sl_cli_fail(prog, "%s", err);
 

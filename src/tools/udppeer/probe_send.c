@@ -221,7 +221,8 @@ static int run_tcp(struct sender *s, int stop_fd, const struct sl_trace *t)
 {
     const struct udppeer_options *opt = s->opt;
     char err[SL_ERRLEN];
-    s->fd = sl_connect_tcp(opt->peer_hosts[0], opt->peer_ports[0], opt->cli.family, 5000, t, err);
+    s->fd = sl_connect_tcp(opt->peer_hosts[0], opt->peer_ports[0], opt->cli.family, 5000, stop_fd,
+                           t, err);
     if (s->fd < 0)
         return sl_cli_fail(s->prog, "%s", err);
     uint64_t start = probe_now_ns();
