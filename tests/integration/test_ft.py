@@ -237,6 +237,24 @@ class FtTest(unittest.TestCase):
         self.rx.proc.wait(20)
         self.assertEqual(self.rx.proc.returncode, 0)
 
+    def test_once_failed_transfer_exits_one(self):
+        self.receiver("--once")
+        s = socket.create_connection(("127.0.0.1", self.rx.port))
+        s.sendall(b"GARBAGE!")  # not a hello
+        self.rx.proc.wait(20)
+        self.assertEqual(self.rx.proc.returncode, 1)
+        s.close()
+
+    def test_once_sigterm_with_a_silent_sender_connected(self):
+        # The sender's thread is stuck in recv(): the signal must still end
+        # the wait, cut the transfer off and exit.
+        self.receiver("--once")
+        s = socket.create_connection(("127.0.0.1", self.rx.port))
+        time.sleep(0.3)
+        self.assertEqual(self.rx.stop(signal.SIGTERM, timeout=5), 1)
+        self.assertEqual(s.recv(16), b"")  # the receiver closed the connection
+        s.close()
+
     def test_cli(self):
         for name in ("ftsend", "ftrecv"):
             self.assertIn(b"Usage: " + name.encode(), run(self, name, "--help", check_rc=0).stdout)

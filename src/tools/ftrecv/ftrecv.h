@@ -24,6 +24,8 @@ struct ftrecv {
     unsigned long active;
     int *fds; /* live connections, to stop them on shutdown */
     unsigned long nfds, capfds;
+    int once_done;   /* --once: a pipe the sender's thread writes when done, else -1 */
+    int once_status; /* --once: receive_files()'s result */
 };
 
 /* Serves one sender on FD until it is done. Returns 0 when every file it

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,39 +128,43 @@ struct conn {
     char peer[SL_ADDRSTRLEN];
 };
 
-/* 7. communicate  8. disconnect, for one sender. Returns its status. */
-static int serve(struct conn *c)
-{
-    struct ftrecv *r = c->r;
-    sl_trace_before(&r->trace, SL_STEP_COMMUNICATE);
-    int rc = receive_files(r, c->fd, c->peer);
-    sl_trace_step(&r->trace, SL_STEP_COMMUNICATE, c->fd, "communicate fd %d: %s", c->fd,
-                  rc == 0 ? "all files stored" : "not all files stored");
-    sl_trace_before(&r->trace, SL_STEP_CLOSE);
-    sl_close_traced(&r->trace, c->fd, "close fd %d (%s)", c->fd, c->peer);
-    return rc;
-}
-
+/* 7. communicate  8. disconnect, for one sender, in its own thread. */
 static void *conn_thread(void *arg)
 {
     struct conn *c = arg;
     struct ftrecv *r = c->r;
     int fd = c->fd;
-    serve(c);
-    free(c);
+    sl_trace_before(&r->trace, SL_STEP_COMMUNICATE);
+    int rc = receive_files(r, fd, c->peer);
+    sl_trace_step(&r->trace, SL_STEP_COMMUNICATE, fd, "communicate fd %d: %s", fd,
+                  rc == 0 ? "all files stored" : "not all files stored");
+
+    /* Out of the list stop_senders() shuts down before the close: the
+     * number may belong to the next sender a moment later. */
     pthread_mutex_lock(&r->lock);
     for (unsigned long i = 0; i < r->nfds; i++)
         if (r->fds[i] == fd) {
             r->fds[i] = r->fds[--r->nfds];
             break;
         }
+    pthread_mutex_unlock(&r->lock);
+    sl_trace_before(&r->trace, SL_STEP_CLOSE);
+    sl_close_traced(&r->trace, fd, "close fd %d (%s)", fd, c->peer);
+    free(c);
+
+    pthread_mutex_lock(&r->lock);
+    if (r->once_done >= 0) { /* --once: tell main how it went */
+        r->once_status = rc;
+        (void)!write(r->once_done, "", 1);
+    }
     if (--r->active == 0)
         pthread_cond_broadcast(&r->all_gone);
     pthread_mutex_unlock(&r->lock);
     return NULL;
 }
 
-static void start_thread(struct ftrecv *r, struct conn *c)
+/* Returns false when the sender was refused (no thread). */
+static bool start_thread(struct ftrecv *r, struct conn *c)
 {
     pthread_mutex_lock(&r->lock);
     if (r->nfds == r->capfds) {
@@ -181,15 +186,33 @@ static void start_thread(struct ftrecv *r, struct conn *c)
     }
     pthread_mutex_unlock(&r->lock);
     if (rc == 0)
-        return;
+        return true;
 refuse:
     sl_cli_log(r->prog, "%s refused: cannot start a thread", c->peer);
     close(c->fd);
     free(c);
+    return false;
 }
 
-/* 6. accept senders. Returns the exit status. */
-static int accept_senders(struct ftrecv *r, int lfd, int stop_fd, bool once)
+/* --once: the sender's thread ends, or a signal ends the wait first
+ * (stop_senders() then cuts the transfer off). */
+static int await_once(struct ftrecv *r, int done_fd, int stop_fd)
+{
+    struct pollfd p[2] = {{.fd = done_fd, .events = POLLIN}, {.fd = stop_fd, .events = POLLIN}};
+    while (poll(p, 2, -1) < 0)
+        if (errno != EINTR)
+            return SL_EXIT_FAILURE;
+    if (!p[0].revents)
+        return SL_EXIT_FAILURE;
+    pthread_mutex_lock(&r->lock);
+    int rc = r->once_status;
+    pthread_mutex_unlock(&r->lock);
+    return rc == 0 ? SL_EXIT_OK : SL_EXIT_FAILURE;
+}
+
+/* 6. accept senders. Returns the exit status. With ONCE_DONE (the read
+ * end of a pipe, else -1) only one sender is served. */
+static int accept_senders(struct ftrecv *r, int lfd, int stop_fd, int once_done)
 {
     char err[SL_ERRLEN];
     time_t last_complaint = 0;
@@ -199,7 +222,7 @@ static int accept_senders(struct ftrecv *r, int lfd, int stop_fd, bool once)
         int fd = sl_accept(lfd, stop_fd, &peer, &peerlen, &r->trace, err);
         if (fd < 0) {
             if (errno == ECANCELED)
-                return once ? SL_EXIT_FAILURE : SL_EXIT_OK;
+                return once_done >= 0 ? SL_EXIT_FAILURE : SL_EXIT_OK;
             time_t now = time(NULL);
             if (now != last_complaint)
                 sl_cli_log(r->prog, "%s", err);
@@ -214,12 +237,9 @@ static int accept_senders(struct ftrecv *r, int lfd, int stop_fd, bool once)
         c->r = r;
         c->fd = fd;
         sl_format_addr((struct sockaddr *)&peer, peerlen, c->peer, sizeof c->peer);
-        if (once) {
-            int rc = serve(c);
-            free(c);
-            return rc == 0 ? SL_EXIT_OK : SL_EXIT_FAILURE;
-        }
-        start_thread(r, c);
+        bool started = start_thread(r, c);
+        if (once_done >= 0)
+            return started ? await_once(r, once_done, stop_fd) : SL_EXIT_FAILURE;
     }
 }
 
@@ -272,7 +292,13 @@ int main(int argc, char **argv)
     sl_cli_print_listening(lfd);
 
     /* 6. accept senders, a thread each: 7. communicate  8. disconnect */
-    rc = accept_senders(&r, lfd, sl_shutdown_fd(&stop), opt.once);
+    int once_pipe[2] = {-1, -1};
+    if (opt.once && pipe(once_pipe) < 0) {
+        sl_shutdown_free(&stop);
+        return sl_cli_fail(prog, "pipe: %s", strerror(errno));
+    }
+    r.once_done = once_pipe[1];
+    rc = accept_senders(&r, lfd, sl_shutdown_fd(&stop), once_pipe[0]);
 
     close(lfd);
     stop_senders(&r);
