@@ -10,6 +10,7 @@
 #define SOCKLAB_SHUTDOWN_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 
@@ -21,6 +22,8 @@ struct sl_shutdown {
     atomic_int signo; /* the signal that asked us to stop, or 0 */
     pthread_t waiter;
     bool started;
+    struct sl_trace *trace; /* whose --step pauses a stop request ends, or NULL */
+    sigset_t old_mask;      /* the calling thread's mask before init */
 };
 
 struct sl_trace;
@@ -40,7 +43,10 @@ int sl_shutdown_requested(struct sl_shutdown *s);
 /* Requests shutdown from the program itself (as if a signal arrived). */
 void sl_shutdown_request(struct sl_shutdown *s);
 
-/* Stops the waiter thread and closes the pipe. */
+/* Stops the waiter thread, closes the pipe (and detaches it from the
+ * trace: after a stop request the trace's remaining --step pauses are
+ * skipped), and restores the calling thread's signal mask: from here on
+ * SIGINT/SIGTERM act as by default, e.g. during a --step pause at clean-up. */
 void sl_shutdown_free(struct sl_shutdown *s);
 
 #endif

@@ -49,6 +49,7 @@ int sl_shutdown_init(struct sl_shutdown *s, struct sl_trace *t, char err[SL_ERRL
     sigset_t set;
 
     s->started = false;
+    s->trace = NULL;
     atomic_init(&s->signo, 0);
     if (pipe(fds) < 0) {
         sl_errno(err, "pipe");
@@ -59,17 +60,19 @@ int sl_shutdown_init(struct sl_shutdown *s, struct sl_trace *t, char err[SL_ERRL
     s->pipe_rd = fds[0];
     s->pipe_wr = fds[1];
     stop_signals(&set);
-    int rc = pthread_sigmask(SIG_BLOCK, &set, NULL);
+    int rc = pthread_sigmask(SIG_BLOCK, &set, &s->old_mask);
     if (rc == 0)
         rc = sl_thread_start(&s->waiter, wait_for_signal, s, 64 * 1024);
     if (rc != 0) {
         errno = rc;
         sl_errno(err, "shutdown watcher");
+        pthread_sigmask(SIG_SETMASK, &s->old_mask, NULL);
         close(fds[0]);
         close(fds[1]);
         return -1;
     }
     s->started = true;
+    s->trace = t;
     if (t != NULL)
         t->stop_fd = s->pipe_rd; /* Ctrl-C ends a --step pause */
     return 0;
@@ -101,7 +104,13 @@ void sl_shutdown_free(struct sl_shutdown *s)
     /* sigwait() is a cancellation point. */
     pthread_cancel(s->waiter);
     pthread_join(s->waiter, NULL);
+    if (s->trace != NULL) {
+        s->trace->stop_fd = -1; /* the pipe is gone: its number may be reused */
+        if (atomic_load(&s->signo) != 0)
+            s->trace->step = false; /* stopping: no more pauses, as while the pipe was there */
+    }
     close(s->pipe_rd);
     close(s->pipe_wr);
+    pthread_sigmask(SIG_SETMASK, &s->old_mask, NULL);
     s->started = false;
 }

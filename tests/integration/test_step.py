@@ -18,6 +18,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import unittest
@@ -252,10 +253,37 @@ class NamespaceLastAck(unittest.TestCase):
         self.assertIn("Ran 2 tests", out)
 
 
+class PauseAfterShutdown(unittest.TestCase):
+    def test_cleanup_pause_waits_and_ctrl_c_then_ends_the_program(self):
+        # ftrecv --once --step: after the one sender, the shutdown watcher is
+        # gone before the cleanup step. Its pause must still wait (it was
+        # once skipped through the stale pipe fd), and SIGINT now acts as by
+        # default instead of being blocked with nobody to take it.
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "note.txt"), "wb") as f:
+                f.write("笔记\n".encode())
+            os.mkdir(os.path.join(d, "in"))
+            port = str(free_port())
+            rx = Stepped(self, "ftrecv", "--once", "-p", port, "-b", "127.0.0.1", "-d",
+                         os.path.join(d, "in"))
+            rx.release_until("accept")
+            tx = subprocess.Popen([tool("ftsend"), "-q", "-p", port, "127.0.0.1",
+                                   os.path.join(d, "note.txt")], stderr=subprocess.PIPE)
+            rx.release_until("cleanup")
+            _, err = tx.communicate(timeout=10)
+            self.assertEqual(tx.returncode, 0, err)
+            time.sleep(0.3)
+            self.assertIsNone(rx.proc.poll(), f"the cleanup pause did not wait:\n{rx.stderr}")
+            rx.proc.send_signal(signal.SIGINT)
+            self.assertEqual(rx.proc.wait(10), -signal.SIGINT, rx.stderr)
+            with open(os.path.join(d, "in", "note.txt"), "rb") as f:
+                self.assertEqual(f.read(), "笔记\n".encode())
+
+
 def load_tests(loader, tests, pattern):
     # LostFinalAck needs the namespace: only NamespaceLastAck runs it.
     suite = unittest.TestSuite()
-    for case in (StepAndStates, NamespaceLastAck):
+    for case in (StepAndStates, NamespaceLastAck, PauseAfterShutdown):
         suite.addTests(loader.loadTestsFromTestCase(case))
     return suite
 
