@@ -255,6 +255,29 @@ class FtTest(unittest.TestCase):
         self.assertEqual(s.recv(16), b"")  # the receiver closed the connection
         s.close()
 
+    def test_same_file_from_many_senders_in_a_race(self):
+        # Senders of one file racing for its temporary file: each one is
+        # either stored complete (under a numbered name after the first) or
+        # told busy; nothing else, and no final name ever holds less.
+        self.receiver()
+        data = os.urandom(300_000)
+        path = write(os.path.join(self.src, "race.bin"), data)
+        stored = 0
+        for _ in range(8):
+            procs = [subprocess.Popen([tool("ftsend"), "-q", "-p", self.port, "127.0.0.1", path],
+                                      stderr=subprocess.PIPE) for _ in range(6)]
+            for p in procs:
+                _, err = p.communicate(timeout=60)
+                if p.returncode == 0:
+                    stored += 1
+                else:
+                    self.assertIn(b"being received from another sender", err)
+        names = [n for n in os.listdir(self.dst) if not n.startswith(".ftpart-")]
+        self.assertEqual(len(names), stored)
+        self.assertGreater(stored, 0)
+        for n in names:
+            self.assertEqual(digest(os.path.join(self.dst, n)), hashlib.sha256(data).hexdigest(), n)
+
     def test_cli(self):
         for name in ("ftsend", "ftrecv"):
             self.assertIn(b"Usage: " + name.encode(), run(self, name, "--help", check_rc=0).stdout)

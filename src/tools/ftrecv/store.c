@@ -93,29 +93,61 @@ static bool usable_partial(int fd, const struct ft_file_header *h)
            st.st_uid == geteuid() && (uint64_t)st.st_size <= h->size;
 }
 
-/* The temporary file exists already: resume into it, or replace it - but
- * only while holding its lock, never under a transfer that is still
- * writing it. Returns the fd (locked), or -1 with *BUSY set when another
- * connection holds it. */
-static int take_partial(struct ft_target *t, const struct ft_file_header *h, bool *busy)
+/* Whether T's temporary name still leads to FD's file. A transfer lets go
+ * of its lock only after it has moved or removed the name, so a lock taken
+ * on a file whose name has gone meanwhile is a lock on nothing (on a file
+ * already stored, even): the name, not the open file, is what counts. */
+static bool still_named(const struct ft_target *t, int fd)
 {
-    int fd = openat(t->dirfd, t->tmp, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-    if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
+    struct stat mine, named;
+    return fstat(fd, &mine) == 0 && fstatat(t->dirfd, t->tmp, &named, AT_SYMLINK_NOFOLLOW) == 0 &&
+           mine.st_dev == named.st_dev && mine.st_ino == named.st_ino;
+}
+
+/* Opens and locks the temporary file: a new one, or a leftover to resume
+ * into or, if unusable, to replace - only ever while holding the lock on
+ * what the name leads to, never under a transfer still writing it.
+ * Returns the fd (locked; T->offset set for a resume), or -1 with *BUSY
+ * set when another connection holds it, or with errno. */
+static int open_locked_tmp(struct ft_target *t, const struct ft_file_header *h, bool *busy)
+{
+    const int create = O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+    for (int tries = 0; tries < 16; tries++) { /* each retry: the name changed under us */
+        t->offset = 0;
+        bool fresh = true;
+        int fd = openat(t->dirfd, t->tmp, create, 0600);
+        if (fd < 0 && errno == EEXIST) {
+            fresh = false;
+            fd = openat(t->dirfd, t->tmp, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+            if (fd < 0 && errno != ENOENT)
+                /* Not a file we can open, e.g. a planted link: remove the
+                 * link itself, never its target, and start afresh. */
+                (void)unlinkat(t->dirfd, t->tmp, 0);
+            if (fd < 0)
+                continue;
+        }
+        if (fd < 0)
+            return -1;
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+            close(fd); /* not ours to delete */
+            *busy = true;
+            return -1;
+        }
+        if (!still_named(t, fd)) {
+            close(fd);
+            continue;
+        }
+        if (fresh)
+            return fd;
+        if (usable_partial(fd, h)) {
+            t->offset = (uint64_t)lseek(fd, 0, SEEK_END);
+            return fd;
+        }
+        (void)unlinkat(t->dirfd, t->tmp, 0); /* unusable, and the lock is ours */
         close(fd);
-        *busy = true;
-        return -1;
     }
-    if (fd >= 0 && usable_partial(fd, h)) {
-        t->offset = (uint64_t)lseek(fd, 0, SEEK_END);
-        return fd;
-    }
-    /* Unusable (or not even a file we can open, e.g. a planted link):
-     * remove the name - the link itself, never its target - and start
-     * afresh. We hold the old inode's lock, so no transfer is using it. */
-    (void)unlinkat(t->dirfd, t->tmp, 0);
-    if (fd >= 0)
-        close(fd);
-    return openat(t->dirfd, t->tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    errno = EAGAIN;
+    return -1;
 }
 
 /* Opens directory PATH ("a/b", "" for ROOT itself) below ROOT without
@@ -180,9 +212,7 @@ int store_open(int root, const struct ft_file_header *h, struct ft_target *t, in
     snprintf(t->tmp, sizeof t->tmp, ".ftpart-%016llx", (unsigned long long)file_key(h));
 
     bool busy = false;
-    t->fd = openat(t->dirfd, t->tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (t->fd < 0 && errno == EEXIST)
-        t->fd = take_partial(t, h, &busy);
+    t->fd = open_locked_tmp(t, h, &busy);
     if (t->fd < 0 && busy) {
         snprintf(err, ERRLEN, "the same file is being received from another sender");
         *code = FT_E_BUSY;
@@ -191,13 +221,6 @@ int store_open(int root, const struct ft_file_header *h, struct ft_target *t, in
     if (t->fd < 0) {
         snprintf(err, ERRLEN, "cannot create a temporary file: %s", strerror(errno));
         *code = FT_E_IO;
-        goto fail;
-    }
-    if (flock(t->fd, LOCK_EX | LOCK_NB) < 0) {
-        snprintf(err, ERRLEN, "the same file is being received from another sender");
-        *code = FT_E_BUSY;
-        close(t->fd); /* not ours to delete */
-        t->fd = -1;
         goto fail;
     }
     struct statvfs vfs;
