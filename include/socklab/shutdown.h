@@ -23,7 +23,7 @@ struct sl_shutdown {
     pthread_t waiter;
     bool started;
     struct sl_trace *trace; /* whose --step pauses a stop request ends, or NULL */
-    sigset_t old_mask;      /* the calling thread's mask before init */
+    sigset_t old_mask;      /* the calling thread's mask before init (restored if it fails) */
 };
 
 struct sl_trace;
@@ -43,10 +43,11 @@ int sl_shutdown_requested(struct sl_shutdown *s);
 /* Requests shutdown from the program itself (as if a signal arrived). */
 void sl_shutdown_request(struct sl_shutdown *s);
 
-/* Stops the waiter thread, closes the pipe (and detaches it from the
+/* Stops the waiter thread and closes the pipe, detaching it from the
  * trace: after a stop request the trace's remaining --step pauses are
- * skipped), and restores the calling thread's signal mask: from here on
- * SIGINT/SIGTERM act as by default, e.g. during a --step pause at clean-up. */
+ * skipped; otherwise SIGINT/SIGTERM end such a pause (e.g. at clean-up).
+ * The signals stay blocked, so one arriving while the program finishes
+ * does not change how it exits. */
 void sl_shutdown_free(struct sl_shutdown *s);
 
 #endif

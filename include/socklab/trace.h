@@ -35,11 +35,14 @@ enum sl_step {
 
 struct sl_trace {
     enum sl_role role;
-    bool enabled; /* --trace: print the steps */
-    bool step;    /* --step: pause before each step (see sl_trace_before) */
-    int out_fd;   /* where lines go, normally 2 (stderr) */
-    int stop_fd;  /* readable once the program is stopping: ends a --step
-                     pause (sl_shutdown_fd); -1 for none */
+    bool enabled;              /* --trace: print the steps */
+    bool step;                 /* --step: pause before each step (see sl_trace_before) */
+    int out_fd;                /* where lines go, normally 2 (stderr) */
+    int stop_fd;               /* readable once the program is stopping: ends a --step
+                                  pause (sl_shutdown_fd); -1 for none */
+    bool stop_signals_blocked; /* SIGINT/SIGTERM blocked with nobody waiting
+                                  for them (after sl_shutdown_free): a pause
+                                  takes them itself */
 };
 
 /* A trace for ROLE, printing to stderr when ENABLED (--trace). With STEP

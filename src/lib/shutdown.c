@@ -106,11 +106,14 @@ void sl_shutdown_free(struct sl_shutdown *s)
     pthread_join(s->waiter, NULL);
     if (s->trace != NULL) {
         s->trace->stop_fd = -1; /* the pipe is gone: its number may be reused */
+        s->trace->stop_signals_blocked = true;
         if (atomic_load(&s->signo) != 0)
             s->trace->step = false; /* stopping: no more pauses, as while the pipe was there */
     }
     close(s->pipe_rd);
     close(s->pipe_wr);
-    pthread_sigmask(SIG_SETMASK, &s->old_mask, NULL);
+    /* SIGINT/SIGTERM stay blocked to the end: one that comes while the
+     * program is already finishing must not turn its exit status into
+     * "killed by a signal". */
     s->started = false;
 }

@@ -62,6 +62,7 @@ int sl_trace_init(struct sl_trace *t, enum sl_role role, bool enabled, bool step
     t->step = false;
     t->out_fd = STDERR_FILENO;
     t->stop_fd = -1;
+    t->stop_signals_blocked = false;
     if (!step)
         return 0;
     sigset_t usr1;
@@ -79,16 +80,22 @@ int sl_trace_init(struct sl_trace *t, enum sl_role role, bool enabled, bool step
 }
 
 /* Waits for a line on the terminal (when there is one), for SIGUSR1, or
- * for STOP_FD (Ctrl-C while paused: the program goes on to stop). */
-static void wait_for_go(int stop_fd)
+ * for T->stop_fd (Ctrl-C while paused: the program goes on to stop) - or,
+ * once the shutdown watcher is gone, for SIGINT/SIGTERM themselves. */
+static void wait_for_go(const struct sl_trace *t)
 {
+    int stop_fd = t->stop_fd;
     sigset_t usr1;
     sigemptyset(&usr1);
     sigaddset(&usr1, SIGUSR1);
+    if (t->stop_signals_blocked) {
+        sigaddset(&usr1, SIGINT);
+        sigaddset(&usr1, SIGTERM);
+    }
     int tty = open("/dev/tty", O_RDONLY | O_NOCTTY | O_CLOEXEC);
     const struct timespec tick = {0, 20 * 1000 * 1000};
     for (;;) {
-        if (sigtimedwait(&usr1, NULL, &tick) == SIGUSR1)
+        if (sigtimedwait(&usr1, NULL, &tick) > 0)
             break;
         struct pollfd p[2] = {{.fd = tty, .events = POLLIN}, {.fd = stop_fd, .events = POLLIN}};
         if (poll(p, 2, 0) > 0 && p[1].revents)
@@ -115,7 +122,7 @@ void sl_trace_before(const struct sl_trace *t, enum sl_step step)
         snprintf(line, sizeof line, "--step: next [%d/%d] %s: press Enter (or kill -USR1 %ld)\n", n,
                  sl_step_total(t->role), sl_step_name(step), (long)getpid());
     (void)sl_write_all(t->out_fd, line, (size_t)len);
-    wait_for_go(t->stop_fd);
+    wait_for_go(t);
 }
 
 /* Prints "[n/N] text" and, when STATE >= 0, "  state NAME". */
