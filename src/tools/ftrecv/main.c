@@ -302,6 +302,13 @@ int main(int argc, char **argv)
 
     close(lfd);
     stop_senders(&r);
+    if (opt.once) { /* a thread cut off after the wait must not write to a reused number */
+        pthread_mutex_lock(&r.lock);
+        r.once_done = -1;
+        pthread_mutex_unlock(&r.lock);
+        close(once_pipe[0]);
+        close(once_pipe[1]);
+    }
     sl_shutdown_free(&stop);
     close(r.dirfd);
 
