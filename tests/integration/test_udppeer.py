@@ -241,8 +241,13 @@ class Namespace(unittest.TestCase):
         self.assertEqual(r["sent"], 5000)
         self.assertEqual(r["received"] + r["lost"], 5000)
         self.assertEqual((r["duplicates"], r["reordered"]), (0, 0))
+        # A receiver starved of CPU (a loaded machine, TSan) also loses some
+        # to a full buffer: those the kernel counts; the rule's are the rest
+        # (give or take the ENDs, which either may have taken).
+        full = kernel_dropped(out.encode()) - ends_lost(out.encode())
+        by_rule = r["lost"] - max(full, 0)
         # 10% drop of 5000: 500 expected; 5 sigma is about +-106.
-        self.assertTrue(350 <= r["lost"] <= 650, out)
+        self.assertTrue(350 <= by_rule <= 650, out)
 
 
 def kernel_dropped(out):
