@@ -243,6 +243,20 @@ class ChatClientTest(unittest.TestCase):
         self.srv = Server(self, "tcpchat-server")
         self.port = str(self.srv.port)
 
+    def client(self, *args, port=None):
+        """A tcpchat-client with piped stdio, killed at cleanup if still running."""
+        proc = subprocess.Popen([tool("tcpchat-client"), "-p", port or self.port, *args],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+
+        def cleanup():
+            if proc.poll() is None:
+                proc.kill()
+            proc.communicate()
+
+        self.addCleanup(cleanup)
+        return proc
+
     def test_piped_client_sends_every_line_and_exits_zero(self):
         watcher = Peer(self.srv.port)
         text = "第一行\nsecond line\n/me 笑\n".encode()
@@ -258,26 +272,16 @@ class ChatClientTest(unittest.TestCase):
     def test_piped_quit_leaves_with_status_zero(self):
         # stdin stays open after /quit: the server's close must still read
         # as our leaving, not as the server going away.
-        client = subprocess.Popen([tool("tcpchat-client"), "-p", self.port, "-n", "q"],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE)
-        try:
-            watcher = Peer(self.srv.port)
-            client.stdin.write("hi\n/quit 再见\n".encode())
-            client.stdin.flush()
-            watcher.expect("^\\*\\*\\* q left \\(再见\\)$".encode())
-            client.wait(20)
-            err = client.stderr.read()
-            self.assertEqual(client.returncode, 0, err)
-            self.assertIn(b"*** bye", client.stdout.read())
-            watcher.close()
-        finally:
-            if client.poll() is None:
-                client.kill()
-                client.wait()
-            client.stdin.close()
-            client.stdout.close()
-            client.stderr.close()
+        client = self.client("-n", "q")
+        watcher = Peer(self.srv.port)
+        client.stdin.write("hi\n/quit 再见\n".encode())
+        client.stdin.flush()
+        watcher.expect("^\\*\\*\\* q left \\(再见\\)$".encode())
+        client.wait(20)
+        err = client.stderr.read()
+        self.assertEqual(client.returncode, 0, err)
+        self.assertIn(b"*** bye", client.stdout.read())
+        watcher.close()
 
     def test_sigterm_while_connecting_stops_at_once(self):
         # A listener whose backlog is full drops further SYNs: connect()
@@ -292,70 +296,46 @@ class ChatClientTest(unittest.TestCase):
             f.connect_ex(lsock.getsockname())
             fillers.append(f)
         time.sleep(0.2)
-        client = subprocess.Popen([tool("tcpchat-client"), "-p", str(lsock.getsockname()[1]),
-                                   "127.0.0.1"], stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            time.sleep(0.5)
-            self.assertIsNone(client.poll(), "connect did not hang; the test proves nothing")
-            client.send_signal(signal.SIGTERM)
-            out, err = client.communicate(timeout=5)
-            self.assertEqual(client.returncode, 1, err)
-            self.assertRegex(err, rb"connect 127\.0\.0\.1:\d+: stopped by a signal")
-        finally:
-            if client.poll() is None:
-                client.kill()
-                client.communicate()
-            for f in fillers:
-                f.close()
-            lsock.close()
+        self.addCleanup(lsock.close)
+        for f in fillers:
+            self.addCleanup(f.close)
+        client = self.client("127.0.0.1", port=str(lsock.getsockname()[1]))
+        time.sleep(0.5)
+        self.assertIsNone(client.poll(), "connect did not hang; the test proves nothing")
+        client.send_signal(signal.SIGTERM)
+        out, err = client.communicate(timeout=5)
+        self.assertEqual(client.returncode, 1, err)
+        self.assertRegex(err, rb"connect 127\.0\.0\.1:\d+: stopped by a signal")
 
     def test_two_real_clients(self):
         # The first client waits for the second to speak: it lingers on stdin.
-        first = subprocess.Popen([tool("tcpchat-client"), "-p", self.port, "-n", "one"],
-                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE)
-        try:
-            watcher = Peer(self.srv.port)
-            watcher.expect(rb"^\*\*\* \S+ is now known as one$|^\*\*\* one")
-            run(self, "tcpchat-client", "-p", self.port, "-n", "two",
-                input="你好，one\n".encode(), check_rc=0)
-            watcher.expect("^two: 你好，one$".encode())
-            out, err = first.communicate(b"bye two\n", timeout=20)
-            self.assertEqual(first.returncode, 0, err)
-            self.assertIn("two: 你好，one\n".encode(), out)
-            watcher.expect(rb"^one: bye two$")
-            watcher.close()
-        finally:
-            if first.poll() is None:
-                first.kill()
-                first.wait()
+        first = self.client("-n", "one")
+        watcher = Peer(self.srv.port)
+        watcher.expect(rb"^\*\*\* \S+ is now known as one$|^\*\*\* one")
+        run(self, "tcpchat-client", "-p", self.port, "-n", "two",
+            input="你好，one\n".encode(), check_rc=0)
+        watcher.expect("^two: 你好，one$".encode())
+        out, err = first.communicate(b"bye two\n", timeout=20)
+        self.assertEqual(first.returncode, 0, err)
+        self.assertIn("two: 你好，one\n".encode(), out)
+        watcher.expect(rb"^one: bye two$")
+        watcher.close()
 
     def test_sigint_leaves_cleanly(self):
-        client = subprocess.Popen([tool("tcpchat-client"), "-p", self.port, "-n", "ctrlc"],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE)
-        try:
-            watcher = Peer(self.srv.port)
-            watcher.expect(rb"is now known as ctrlc$")
-            client.send_signal(signal.SIGINT)
-            out, err = client.communicate(timeout=20)
-            self.assertEqual(client.returncode, 0, err)
-            watcher.expect(rb"^\*\*\* ctrlc left")
-            watcher.close()
-        finally:
-            if client.poll() is None:
-                client.kill()
-                client.wait()
+        client = self.client("-n", "ctrlc")
+        watcher = Peer(self.srv.port)
+        watcher.expect(rb"is now known as ctrlc$")
+        client.send_signal(signal.SIGINT)
+        out, err = client.communicate(timeout=20)
+        self.assertEqual(client.returncode, 0, err)
+        watcher.expect(rb"^\*\*\* ctrlc left")
+        watcher.close()
 
     def test_server_gone_is_an_error(self):
-        client = subprocess.Popen([tool("tcpchat-client"), "-p", self.port],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE)
+        client = self.client()
         time.sleep(0.3)
         self.assertEqual(self.srv.stop(), 0)
         out, err = client.communicate(timeout=20)
-        client.stdin.close() if client.stdin else None
         self.assertEqual(client.returncode, 1)
         self.assertIn(b"*** server shutting down", out)
         self.assertEqual(err, b"tcpchat-client: the server closed the connection\n")
