@@ -36,47 +36,36 @@ def check_sanitizers(testcase, stderr_text, who):
             testcase.fail(f"sanitizer report from {who}:\n{stderr_text}")
 
 
-class Server:
-    """A server binary started with `-p 0`; `.port` is the port it bound."""
+class Drained:
+    """A program in the background whose stdout and stderr two threads read
+    into buffers (a pipe nobody reads would block it). A subclass sees each
+    chunk in _took() and the end of a stream in _ended(), lock held."""
 
-    def __init__(self, testcase, name, *args, ready_timeout=10.0, stdin=subprocess.DEVNULL,
-                 preexec_fn=None):
-        self.testcase = testcase
-        self.name = name
-        self.argv = [tool(name), "-p", "0", *args]
-        self.proc = subprocess.Popen(self.argv, stdin=stdin, stdout=subprocess.PIPE,
+    def __init__(self, argv, stdin=subprocess.DEVNULL, preexec_fn=None):
+        self.proc = subprocess.Popen(argv, stdin=stdin, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, preexec_fn=preexec_fn)
-        self._err = bytearray()
         self._out = bytearray()
+        self._err = bytearray()
         self._lock = threading.Lock()
-        self._ready = threading.Event()
-        self.port = None
-        self.host = None
-        threading.Thread(target=self._drain, args=(self.proc.stderr, self._err, True),
-                         daemon=True).start()
-        threading.Thread(target=self._drain, args=(self.proc.stdout, self._out, False),
-                         daemon=True).start()
-        if not self._ready.wait(ready_timeout):
-            self.proc.kill()
-            self.proc.wait()
-            testcase.fail(f"{name} not ready in {ready_timeout}s; stderr:\n{self.stderr}")
-        testcase.addCleanup(self.close)
+        self._readers = [threading.Thread(target=self._drain, args=args, daemon=True)
+                         for args in ((self.proc.stderr, self._err, True),
+                                      (self.proc.stdout, self._out, False))]
+        for t in self._readers:
+            t.start()
 
-    def _drain(self, pipe, buf, watch):
-        while True:
-            chunk = pipe.read1(65536) if hasattr(pipe, "read1") else pipe.read(65536)
-            if not chunk:
-                break
+    def _drain(self, pipe, buf, is_err):
+        while chunk := pipe.read1(65536):
             with self._lock:
                 buf.extend(chunk)
-                if watch and self.port is None:
-                    m = LISTENING.search(bytes(buf))
-                    if m:
-                        self.host = m.group(1).decode()
-                        self.port = int(m.group(2))
-                        self._ready.set()
-        if watch:
-            self._ready.set()
+                self._took(is_err)
+        with self._lock:
+            self._ended(is_err)
+
+    def _took(self, is_err):
+        pass
+
+    def _ended(self, is_err):
+        pass
 
     @property
     def stderr(self):
@@ -88,6 +77,51 @@ class Server:
         with self._lock:
             return bytes(self._out)
 
+    def read_to_end(self, timeout=5.0):
+        """Once the program has exited: waits until its last words are read."""
+        for t in self._readers:
+            t.join(timeout)
+        for pipe in (self.proc.stdout, self.proc.stderr):
+            if not pipe.closed and not any(t.is_alive() for t in self._readers):
+                pipe.close()
+
+    def reap(self):
+        """Kills the program if it still runs, and reads what it left."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.read_to_end()
+
+
+class Server(Drained):
+    """A server binary started with `-p 0`; `.port` is the port it bound."""
+
+    def __init__(self, testcase, name, *args, ready_timeout=10.0, stdin=subprocess.DEVNULL,
+                 preexec_fn=None):
+        self.testcase = testcase
+        self.name = name
+        self.argv = [tool(name), "-p", "0", *args]
+        self._ready = threading.Event()
+        self.port = None
+        self.host = None
+        super().__init__(self.argv, stdin=stdin, preexec_fn=preexec_fn)
+        if not self._ready.wait(ready_timeout):
+            self.reap()
+            testcase.fail(f"{name} not ready in {ready_timeout}s; stderr:\n{self.stderr}")
+        testcase.addCleanup(self.close)
+
+    def _took(self, is_err):
+        if is_err and self.port is None:
+            m = LISTENING.search(self._err)
+            if m:
+                self.host = m.group(1).decode()
+                self.port = int(m.group(2))
+                self._ready.set()
+
+    def _ended(self, is_err):
+        if is_err:
+            self._ready.set()
+
     def _wait(self, read, pattern, timeout):
         """Waits until read() matches the regex PATTERN; returns the match or
         None. Output drained just after the process exits still counts."""
@@ -96,7 +130,7 @@ class Server:
         while time.monotonic() < deadline:
             exited = self.proc.poll() is not None
             if exited:
-                time.sleep(0.05)  # let the drain threads read the last words
+                self.read_to_end()
             m = rx.search(read())
             if m or exited:
                 return m
@@ -131,17 +165,14 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
                 self.testcase.fail(f"{self.name} did not exit on {sig!r}:\n{self.stderr}")
-        time.sleep(0.05)  # let the drain threads read the last words
+        self.read_to_end()
         check_sanitizers(self.testcase, self.stderr, self.name)
         return self.proc.returncode
 
     def close(self):
         """Kills the server if still running; its stderr must carry no
         sanitizer report (TSan reports and runs on)."""
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        time.sleep(0.05)  # let the drain threads read the last words
+        self.reap()
         check_sanitizers(self.testcase, self.stderr, self.name)
 
 

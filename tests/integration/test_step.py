@@ -19,40 +19,23 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import unittest
 
-from socklab_test import check_sanitizers, tool
+from socklab_test import Drained, check_sanitizers, tool
 from test_tcpstate import Watcher
 
 PROMPT = re.compile(r"^--step: next \[(\d+)/(\d+)\] ([a-z ]+): press Enter", re.M)
 
 
-class Stepped:
+class Stepped(Drained):
     """A program run with --step --trace; releases its pauses one by one."""
 
     def __init__(self, testcase, name, *args, stdin=subprocess.DEVNULL):
         self.testcase, self.name = testcase, name
-        self.proc = subprocess.Popen([tool(name), "--step", "--trace", *args], stdin=stdin,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        self._err = bytearray()
-        self._out = bytearray()
-        self._lock = threading.Lock()
         self.released = 0
-        for pipe, buf in ((self.proc.stderr, self._err), (self.proc.stdout, self._out)):
-            threading.Thread(target=self._drain, args=(pipe, buf), daemon=True).start()
+        super().__init__([tool(name), "--step", "--trace", *args], stdin=stdin)
         testcase.addCleanup(self.kill)
-
-    def _drain(self, pipe, buf):
-        while chunk := pipe.read1(65536):
-            with self._lock:
-                buf.extend(chunk)
-
-    @property
-    def stderr(self):
-        with self._lock:
-            return bytes(self._err).decode("utf-8", "replace")
 
     def _usr1_pending(self):
         # SIGUSR1 is blocked in every thread and waits in the process's
@@ -102,14 +85,12 @@ class Stepped:
             self.release_all()
             time.sleep(0.02)
         self.testcase.assertIsNotNone(self.proc.poll(), f"{self.name} did not exit")
-        time.sleep(0.05)
+        self.read_to_end()
         check_sanitizers(self.testcase, self.stderr, self.name)
         return self.proc.returncode
 
     def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+        self.reap()
 
 
 def free_port():
@@ -181,7 +162,7 @@ class StepAndStates(unittest.TestCase):
         if self.DROP_FINAL_ACK:
             self.assertRegex(srv.stderr, r"\[8/9\] close fd \d+ \(\S+\)  state LAST_ACK")
         self.assertEqual(cli.finish(), 0)
-        self.assertEqual(bytes(cli._out), b"hello\n")
+        self.assertEqual(cli.stdout, b"hello\n")
         self.assertRegex(srv.stderr, r"\[7/9\] communicate fd \d+: echoed 6 bytes  state CLOSE_WAIT")
         self.assert_sequences(w, active=(cli_addr, srv_addr), passive=(srv_addr, cli_addr))
         srv.proc.send_signal(signal.SIGTERM)

@@ -13,7 +13,7 @@ import threading
 import time
 import unittest
 
-from socklab_test import check_sanitizers, run, tool
+from socklab_test import Drained, check_sanitizers, run, tool
 
 # The two data sources: default (netlink, falling back to /proc) and --proc.
 SOURCES = (("netlink", ()), ("proc", ("--proc",)))
@@ -59,22 +59,13 @@ def connected_pair(testcase, lsock):
     return c, s
 
 
-class Watcher:
-    """tcpstate --watch in the background, its stdout read line by line."""
+class Watcher(Drained):
+    """tcpstate --watch in the background; .lines are its complete stdout lines."""
 
     def __init__(self, testcase, *args, ready_timeout=10.0):
         self.testcase = testcase
-        self.proc = subprocess.Popen([tool("tcpstate"), "--watch", *args],
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE)
-        self._lock = threading.Lock()
-        self._out = []
-        self._err = bytearray()
         self._ready = threading.Event()
-        self._t_out = threading.Thread(target=self._read_out, daemon=True)
-        self._t_err = threading.Thread(target=self._read_err, daemon=True)
-        self._t_out.start()
-        self._t_err.start()
+        super().__init__([tool("tcpstate"), "--watch", *args])
         testcase.addCleanup(self.kill)
         # The baseline snapshot is taken before this line: changes from now
         # on are reported.
@@ -82,31 +73,18 @@ class Watcher:
             self.kill()
             testcase.fail(f"tcpstate --watch not ready; stderr:\n{self.stderr}")
 
-    def _read_out(self):
-        for raw in self.proc.stdout:
-            with self._lock:
-                self._out.append(raw.decode("utf-8", "replace").rstrip("\n"))
+    def _took(self, is_err):
+        if is_err and b"watching" in self._err:
+            self._ready.set()
 
-    def _read_err(self):
-        while True:
-            chunk = self.proc.stderr.read1(65536)
-            if not chunk:
-                break
-            with self._lock:
-                self._err.extend(chunk)
-                if b"watching" in self._err:
-                    self._ready.set()
-        self._ready.set()
-
-    @property
-    def stderr(self):
-        with self._lock:
-            return bytes(self._err).decode("utf-8", "replace")
+    def _ended(self, is_err):
+        if is_err:
+            self._ready.set()
 
     @property
     def lines(self):
-        with self._lock:
-            return list(self._out)
+        text = self.stdout.decode("utf-8", "replace")
+        return text[:text.rfind("\n") + 1].splitlines()
 
     def changes(self, local, remote):
         """(old, new) for every change of the connection LOCAL -> REMOTE."""
@@ -138,24 +116,12 @@ class Watcher:
         except subprocess.TimeoutExpired:
             self.kill()
             self.testcase.fail(f"tcpstate --watch did not exit on {sig!r}")
-        self._t_out.join(5)
-        self._t_err.join(5)
-        self._close_pipes()
+        self.read_to_end()
         check_sanitizers(self.testcase, self.stderr, "tcpstate")
         return self.proc.returncode
 
     def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self._t_out.join(5)
-        self._t_err.join(5)
-        self._close_pipes()
-
-    def _close_pipes(self):
-        for pipe in (self.proc.stdout, self.proc.stderr):
-            if not pipe.closed:
-                pipe.close()
+        self.reap()
 
 
 class CommandLineTest(unittest.TestCase):
