@@ -12,6 +12,7 @@
 #define SOCKLAB_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 enum { SL_EXIT_OK = 0, SL_EXIT_FAILURE = 1, SL_EXIT_USAGE = 2 };
 
@@ -76,6 +77,10 @@ void sl_cli_log(const char *prog, const char *fmt, ...) __attribute__((format(pr
 
 /* Parses a decimal number in [MIN, MAX]; returns 0, or -1 if S is not one. */
 int sl_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out);
+
+/* Parses a size: "1000", "64K", "10M", "2G" (binary multiples, either
+ * case) into bytes in [MIN, MAX]; returns 0, or -1 if S is not one. */
+int sl_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
 /* Parses seconds like "5" or "0.5" into milliseconds; 0 or -1. */
 int sl_parse_seconds_ms(const char *s, int *ms);

@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "socklab/err.h"
@@ -27,6 +28,12 @@ int sl_raise_nofile(long *now);
 /* A thread stack big enough for our per-connection threads but small
  * enough that 10,000 of them fit (the default is 8 MiB of address space). */
 #define SL_THREAD_STACK (128 * 1024)
+
+/* Now on CLOCK_MONOTONIC (never jumps with the wall clock), in nanoseconds
+ * and in milliseconds: for durations, rates and deadlines of our own. 64
+ * bits, so nothing wraps or truncates. */
+uint64_t sl_monotonic_ns(void);
+int64_t sl_monotonic_ms(void);
 
 /* *TS = now + MS milliseconds on CLOCK_REALTIME: the absolute deadline
  * that pthread_cond_timedwait() wants. */

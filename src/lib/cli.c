@@ -76,6 +76,45 @@ int sl_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned
     return 0;
 }
 
+int sl_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+    char *end;
+    if (s == NULL || !(*s >= '0' && *s <= '9'))
+        return -1; /* strtoull would take "-1" and " 1" */
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || end == s)
+        return -1;
+    unsigned shift = 0;
+    switch (*end) {
+    case 'K':
+    case 'k':
+        shift = 10;
+        break;
+    case 'M':
+    case 'm':
+        shift = 20;
+        break;
+    case 'G':
+    case 'g':
+        shift = 30;
+        break;
+    case '\0':
+        break;
+    default:
+        return -1;
+    }
+    if (shift && end[1] != '\0')
+        return -1;
+    if (v > (UINT64_MAX >> shift))
+        return -1;
+    uint64_t bytes = (uint64_t)v << shift;
+    if (bytes < min || bytes > max)
+        return -1;
+    *out = bytes;
+    return 0;
+}
+
 int sl_parse_seconds_ms(const char *s, int *ms)
 {
     char *end;

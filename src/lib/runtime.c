@@ -46,6 +46,18 @@ int sl_raise_nofile(long *now)
     return 0;
 }
 
+uint64_t sl_monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int64_t sl_monotonic_ms(void)
+{
+    return (int64_t)(sl_monotonic_ns() / 1000000u);
+}
+
 void sl_deadline_after_ms(struct timespec *ts, int ms)
 {
     clock_gettime(CLOCK_REALTIME, ts);

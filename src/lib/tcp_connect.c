@@ -11,13 +11,7 @@
 
 #include "internal.h"
 #include "socklab/addr.h"
-
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
+#include "socklab/runtime.h"
 
 /* connect() that gives up after TIMEOUT_MS (<= 0: the kernel's own limit),
  * or with ECANCELED when STOP_FD (if >= 0) becomes readable. A non-blocking
@@ -31,12 +25,12 @@ static int connect_with_timeout(int fd, const struct sockaddr *sa, socklen_t len
         return -1;
     int rc = connect(fd, sa, len);
     if (rc < 0 && (errno == EINPROGRESS || errno == EINTR)) {
-        long deadline = now_ms() + timeout_ms;
+        int64_t deadline = sl_monotonic_ms() + timeout_ms;
         struct pollfd p[2] = {{.fd = fd, .events = POLLOUT}, {.fd = stop_fd, .events = POLLIN}};
         for (;;) {
             int wait = -1;
             if (timeout_ms > 0) {
-                long left = deadline - now_ms();
+                int64_t left = deadline - sl_monotonic_ms();
                 wait = left > 0 ? (int)left : 0;
             }
             rc = poll(p, stop_fd >= 0 ? 2 : 1, wait);

@@ -47,31 +47,6 @@ static void usage(const char *prog)
            prog);
 }
 
-/* "1000", "64K", "10M", "2G" -> bytes. */
-static int parse_size(const char *s, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || *s == '-')
-        return -1;
-    unsigned shift = 0;
-    if (*end == 'K' || *end == 'k')
-        shift = 10;
-    else if (*end == 'M' || *end == 'm')
-        shift = 20;
-    else if (*end == 'G' || *end == 'g')
-        shift = 30;
-    else if (*end != '\0')
-        return -1;
-    if (shift && end[1] != '\0')
-        return -1;
-    if (v > (UINT64_MAX >> shift))
-        return -1;
-    *out = (uint64_t)v << shift;
-    return 0;
-}
-
 static int parse_options(int argc, char **argv, const char *prog, struct options *opt,
                          struct ftrecv *r)
 {
@@ -103,7 +78,7 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
             r->overwrite = true;
             break;
         case OPT_MAX_SIZE:
-            if (parse_size(optarg, &r->max_size) < 0 || r->max_size == 0)
+            if (sl_parse_size(optarg, 1, UINT64_MAX, &r->max_size) < 0)
                 return sl_cli_usage_error(prog, "--max-size: not a size: %s", optarg);
             break;
         case 'q':
