@@ -11,13 +11,14 @@
 #ifndef SOCKLAB_CLI_H
 #define SOCKLAB_CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 enum { SL_EXIT_OK = 0, SL_EXIT_FAILURE = 1, SL_EXIT_USAGE = 2 };
 
 /* Long options every tool has, to put in its getopt_long table. */
-enum { SL_OPT_VERSION = 0x100, SL_OPT_TRACE, SL_OPT_STEP, SL_OPT_FIRST_TOOL };
+enum { SL_OPT_VERSION = 0x100, SL_OPT_TRACE, SL_OPT_STEP, SL_OPT_MAX_CLIENTS, SL_OPT_FIRST_TOOL };
 
 /* The options every tool spells alike. A tool lists those it offers in its
  * getopt_long table with the macros below (and their letters in its short
@@ -29,6 +30,9 @@ struct sl_cli_common {
     int family;       /* -4/-6: AF_UNSPEC (both), AF_INET or AF_INET6 */
     bool trace;       /* --trace */
     bool step;        /* --step */
+    /* Servers only (sl_cli_parse_server): */
+    unsigned long max_clients; /* --max-clients N, 0: no cap */
+    bool verbose;              /* -v, --verbose */
 };
 
 #define SL_CLI_OPTS_NET                                                                            \
@@ -47,6 +51,12 @@ struct sl_cli_common {
         "version", no_argument, NULL, SL_OPT_VERSION                                               \
     }
 
+#define SL_CLI_OPTS_SERVER                                                                         \
+    {"max-clients", required_argument, NULL, SL_OPT_MAX_CLIENTS},                                  \
+    {                                                                                              \
+        "verbose", no_argument, NULL, 'v'                                                          \
+    }
+
 enum { SL_CLI_NEXT = -1 };
 
 /* Handles option C with argument ARG: a shared one (-p -b -4 -6 --trace
@@ -56,6 +66,27 @@ enum { SL_CLI_NEXT = -1 };
  * error). */
 int sl_cli_common_option(int c, const char *arg, const char *prog, void (*usage)(const char *),
                          struct sl_cli_common *common);
+
+/* A server's command line, parsed in one place: the options every server
+ * shares (-p -b -4 -6 --max-clients -v --trace --step -h --version) and
+ * the tool's own, which the tool lists in SHORTOPTS/LONGOPTS (may be ""
+ * and NULL) and handles in OPTION (returning SL_CLI_NEXT, or an exit
+ * status to stop with). No operands are taken; the port is checked. */
+struct sl_cli_server_spec {
+    const char *default_port;
+    void (*usage)(const char *prog);
+    const char *shortopts;
+    const struct option *longopts; /* ends with a zeroed entry */
+    int (*option)(int c, const char *arg, void *ctx);
+    void *ctx;
+};
+
+/* Returns SL_CLI_NEXT to go on, or the exit status for main to return. */
+int sl_cli_parse_server(int argc, char **argv, const char *prog,
+                        const struct sl_cli_server_spec *spec, struct sl_cli_common *common);
+
+/* The --help lines of the options every server shares. */
+void sl_cli_print_server_options(const char *default_port);
 
 /* Prints "PROG (socklab) VERSION" to stdout; returns SL_EXIT_OK. */
 int sl_cli_version(const char *prog);

@@ -17,7 +17,9 @@ int sl_write_all(int fd, const void *buf, size_t len);
  * number of bytes received (< LEN only at end of stream), or -1. */
 ssize_t sl_recv_all(int fd, void *buf, size_t len);
 
-/* One recv() that retries EINTR. Returns bytes (0 at end of stream) or -1. */
+/* One recv() that retries EINTR. Returns bytes (0 at end of stream) or -1.
+ * Here and in sl_recv_all/sl_send_all, a blocking socket whose
+ * SO_RCVTIMEO/SO_SNDTIMEO runs out fails with ETIMEDOUT (not EAGAIN). */
 ssize_t sl_recv_some(int fd, void *buf, size_t len);
 
 /* One read() that retries EINTR, for files, pipes and terminals. */

@@ -11,6 +11,7 @@
 #include "socklab/linereader.h"
 #include "socklab/probe.h"
 #include "socklab/runtime.h"
+#include "socklab/server.h"
 #include "socklab/shutdown.h"
 #include "socklab/tcp.h"
 #include "socklab/trace.h"

@@ -6,8 +6,9 @@
  * the trace turns it into the notes' number for the program's role, so
  * "[4/9] bind [::]:7007" comes out of the same call in every server.
  *
- * A trace is a plain value owned by the program; it is read-only once set
- * up and can be shared by every thread. Each line goes out in one write(). */
+ * A trace is a plain value owned by the program: set up in main before any
+ * thread starts (sl_trace_init, sl_trace_watch_stop), read-only after that
+ * and shared by every thread. Each line goes out in one write(). */
 #ifndef SOCKLAB_TRACE_H
 #define SOCKLAB_TRACE_H
 
@@ -33,16 +34,17 @@ enum sl_step {
     SL_STEP_CLEANUP,     /* last: clean up the protocol layer (WSACleanup) */
 };
 
+struct sl_shutdown;
+
 struct sl_trace {
     enum sl_role role;
-    bool enabled;              /* --trace: print the steps */
-    bool step;                 /* --step: pause before each step (see sl_trace_before) */
-    int out_fd;                /* where lines go, normally 2 (stderr) */
-    int stop_fd;               /* readable once the program is stopping: ends a --step
-                                  pause (sl_shutdown_fd); -1 for none */
-    bool stop_signals_blocked; /* SIGINT/SIGTERM blocked with nobody waiting
-                                  for them (after sl_shutdown_free): a pause
-                                  takes them itself */
+    bool enabled; /* --trace: print the steps */
+    bool step;    /* --step: pause before each step (see sl_trace_before) */
+    int out_fd;   /* where lines go, normally 2 (stderr) */
+    /* Whose stop requests end a --step pause (sl_trace_watch_stop), or
+     * NULL. Only read through shutdown.h's functions: the trace never
+     * writes into it, and shutdown never writes into the trace. */
+    const struct sl_shutdown *stop;
 };
 
 /* A trace for ROLE, printing to stderr when ENABLED (--trace). With STEP
@@ -50,6 +52,11 @@ struct sl_trace {
  * thread, so call this from main before any thread is started (threads
  * inherit the mask). Returns 0, or -1 with errno. */
 int sl_trace_init(struct sl_trace *t, enum sl_role role, bool enabled, bool step);
+
+/* Lets a stop request of S (SIGINT/SIGTERM, see shutdown.h) end T's --step
+ * pauses, and pauses after a stop skip. Set-up: call from main before any
+ * thread. S must outlive every thread that uses T. */
+void sl_trace_watch_stop(struct sl_trace *t, const struct sl_shutdown *s);
 
 /* The notes' number of STEP for ROLE (1-based), or 0 if ROLE has no such
  * step; and the number of steps of ROLE (9, 7, 7, 6). */
@@ -60,8 +67,9 @@ int sl_step_total(enum sl_role role);
  *   "--step: next [5/9] listen: press Enter (or kill -USR1 PID)"
  * and waits for a line on the terminal (/dev/tty) or for SIGUSR1, which
  * lets a script drive the steps (one signal, one step; like any standard
- * signal, two sent before a pause takes the first count once). Ctrl-C
- * (T->stop_fd readable) ends the pause. Without --step it does nothing. */
+ * signal, two sent before a pause takes the first count once). A stop
+ * request (Ctrl-C) ends the pause, and once one came pauses are skipped.
+ * Without --step it does nothing. */
 void sl_trace_before(const struct sl_trace *t, enum sl_step step);
 
 /* "listen", "accept", ... the step's name as the notes say it. */

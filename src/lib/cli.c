@@ -165,6 +165,13 @@ int sl_cli_common_option(int c, const char *arg, const char *prog, void (*usage)
     case SL_OPT_STEP:
         common->step = true;
         return SL_CLI_NEXT;
+    case SL_OPT_MAX_CLIENTS:
+        if (sl_parse_ulong(arg, 1, 10000000, &common->max_clients) < 0)
+            return sl_cli_usage_error(prog, "--max-clients: not a number >= 1: %s", arg);
+        return SL_CLI_NEXT;
+    case 'v':
+        common->verbose = true;
+        return SL_CLI_NEXT;
     case 'h':
         usage(prog);
         return SL_EXIT_OK;

@@ -4,6 +4,8 @@
 #include "socklab/io.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -17,6 +19,18 @@ static int wait_ready(int fd, short events)
         if (rc >= 0 || errno != EINTR)
             return rc < 0 ? -1 : 0;
     }
+}
+
+/* A receive or send said EAGAIN. On a non-blocking FD that means "not
+ * now"; on a blocking one it means its SO_RCVTIMEO/SO_SNDTIMEO ran out
+ * (a server's idle limit): report that as the ETIMEDOUT it is. */
+static bool timed_out(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || (fl & O_NONBLOCK))
+        return false;
+    errno = ETIMEDOUT;
+    return true;
 }
 
 /* The calls xfer_all() loops over, with one signature. */
@@ -52,7 +66,8 @@ static ssize_t xfer_all(int fd, void *buf, size_t len, xfer_fn op, short events)
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            if ((errno == EAGAIN || errno == EWOULDBLOCK) && wait_ready(fd, events) == 0)
+            if ((errno == EAGAIN || errno == EWOULDBLOCK) && !timed_out(fd) &&
+                wait_ready(fd, events) == 0)
                 continue;
             return -1;
         }
@@ -88,8 +103,11 @@ ssize_t sl_recv_some(int fd, void *buf, size_t len)
 {
     for (;;) {
         ssize_t n = recv(fd, buf, len, 0);
-        if (n >= 0 || errno != EINTR)
+        if (n >= 0 || errno != EINTR) {
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+                (void)timed_out(fd);
             return n;
+        }
     }
 }
 

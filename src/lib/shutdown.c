@@ -49,8 +49,8 @@ int sl_shutdown_init(struct sl_shutdown *s, struct sl_trace *t, char err[SL_ERRL
     sigset_t set;
 
     s->started = false;
-    s->trace = NULL;
     atomic_init(&s->signo, 0);
+    atomic_init(&s->watching, false);
     if (pipe(fds) < 0) {
         sl_errno(err, "pipe");
         return -1;
@@ -72,9 +72,9 @@ int sl_shutdown_init(struct sl_shutdown *s, struct sl_trace *t, char err[SL_ERRL
         return -1;
     }
     s->started = true;
-    s->trace = t;
+    atomic_store(&s->watching, true);
     if (t != NULL)
-        t->stop_fd = s->pipe_rd; /* Ctrl-C ends a --step pause */
+        sl_trace_watch_stop(t, s); /* Ctrl-C ends a --step pause */
     return 0;
 }
 
@@ -83,9 +83,14 @@ int sl_shutdown_fd(const struct sl_shutdown *s)
     return s->pipe_rd;
 }
 
-int sl_shutdown_requested(struct sl_shutdown *s)
+int sl_shutdown_requested(const struct sl_shutdown *s)
 {
     return atomic_load(&s->signo);
+}
+
+bool sl_shutdown_watching(const struct sl_shutdown *s)
+{
+    return atomic_load(&s->watching);
 }
 
 void sl_shutdown_request(struct sl_shutdown *s)
@@ -104,12 +109,7 @@ void sl_shutdown_free(struct sl_shutdown *s)
     /* sigwait() is a cancellation point. */
     pthread_cancel(s->waiter);
     pthread_join(s->waiter, NULL);
-    if (s->trace != NULL) {
-        s->trace->stop_fd = -1; /* the pipe is gone: its number may be reused */
-        s->trace->stop_signals_blocked = true;
-        if (atomic_load(&s->signo) != 0)
-            s->trace->step = false; /* stopping: no more pauses, as while the pipe was there */
-    }
+    atomic_store(&s->watching, false);
     close(s->pipe_rd);
     close(s->pipe_wr);
     /* SIGINT/SIGTERM stay blocked to the end: one that comes while the

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "socklab/io.h"
+#include "socklab/shutdown.h"
 
 /* The notes' numbering of each step for each role; 0: not a step there. */
 static const unsigned char step_numbers[4][10] = {
@@ -61,8 +62,7 @@ int sl_trace_init(struct sl_trace *t, enum sl_role role, bool enabled, bool step
     t->enabled = enabled;
     t->step = false;
     t->out_fd = STDERR_FILENO;
-    t->stop_fd = -1;
-    t->stop_signals_blocked = false;
+    t->stop = NULL;
     if (!step)
         return 0;
     sigset_t usr1;
@@ -79,28 +79,33 @@ int sl_trace_init(struct sl_trace *t, enum sl_role role, bool enabled, bool step
     return 0;
 }
 
+void sl_trace_watch_stop(struct sl_trace *t, const struct sl_shutdown *s)
+{
+    t->stop = s;
+}
+
 /* Waits for a line on the terminal (when there is one), for SIGUSR1, or
- * for T->stop_fd (Ctrl-C while paused: the program goes on to stop) - or,
- * once the shutdown watcher is gone, for SIGINT/SIGTERM themselves. */
+ * for a stop request (Ctrl-C while paused: the program goes on to stop).
+ * Once the shutdown watcher is gone, SIGINT/SIGTERM stay blocked with
+ * nobody waiting for them: then the pause takes them itself. */
 static void wait_for_go(const struct sl_trace *t)
 {
-    int stop_fd = t->stop_fd;
-    sigset_t usr1;
-    sigemptyset(&usr1);
-    sigaddset(&usr1, SIGUSR1);
-    if (t->stop_signals_blocked) {
-        sigaddset(&usr1, SIGINT);
-        sigaddset(&usr1, SIGTERM);
-    }
+    sigset_t wanted;
+    sigemptyset(&wanted);
+    sigaddset(&wanted, SIGUSR1);
     int tty = open("/dev/tty", O_RDONLY | O_NOCTTY | O_CLOEXEC);
     const struct timespec tick = {0, 20 * 1000 * 1000};
     for (;;) {
-        if (sigtimedwait(&usr1, NULL, &tick) > 0)
+        if (t->stop != NULL && !sl_shutdown_watching(t->stop)) {
+            sigaddset(&wanted, SIGINT);
+            sigaddset(&wanted, SIGTERM);
+        }
+        if (sigtimedwait(&wanted, NULL, &tick) > 0)
             break;
-        struct pollfd p[2] = {{.fd = tty, .events = POLLIN}, {.fd = stop_fd, .events = POLLIN}};
-        if (poll(p, 2, 0) > 0 && p[1].revents)
+        if (t->stop != NULL && sl_shutdown_requested(t->stop) != 0)
             break;
-        if (p[0].revents) {
+        struct pollfd p = {.fd = tty, .events = POLLIN};
+        if (poll(&p, 1, 0) > 0 && p.revents) {
             char c;
             /* The whole line, so one Enter is one step. */
             while (read(tty, &c, 1) == 1 && c != '\n')
@@ -117,6 +122,8 @@ void sl_trace_before(const struct sl_trace *t, enum sl_step step)
     char line[160];
     if (t == NULL || !t->step)
         return;
+    if (t->stop != NULL && sl_shutdown_requested(t->stop) != 0)
+        return; /* stopping: no more pauses */
     int n = sl_step_number(t->role, step);
     int len =
         snprintf(line, sizeof line, "--step: next [%d/%d] %s: press Enter (or kill -USR1 %ld)\n", n,

@@ -2,7 +2,7 @@
 #ifndef FTRECV_H
 #define FTRECV_H
 
-#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -18,14 +18,8 @@ struct ftrecv {
     bool overwrite;
     bool quiet;
     uint64_t max_size; /* 0: no limit */
-
-    pthread_mutex_t lock; /* the connection count and fds below */
-    pthread_cond_t all_gone;
-    unsigned long active;
-    int *fds; /* live connections, to stop them on shutdown */
-    unsigned long nfds, capfds;
-    int once_done;   /* --once: a pipe the sender's thread writes when done, else -1 */
-    int once_status; /* --once: receive_files()'s result */
+    bool verbose;
+    atomic_int last_status; /* receive_files()'s result for the last sender (--once) */
 };
 
 /* Serves one sender on FD until it is done. Returns 0 when every file it

@@ -18,9 +18,10 @@
 #define DEFAULT_PORT "7071"
 
 struct options {
-    struct sl_cli_common cli; /* -p -b -4 -6 --trace --step */
+    struct sl_cli_common cli; /* what every server shares */
     const char *dir;
     bool once;
+    struct ftrecv *r;
 };
 
 static void usage(const char *prog)
@@ -29,230 +30,117 @@ static void usage(const char *prog)
            "Receives files sent with ftsend into DIR, from many senders at once, until\n"
            "SIGINT/SIGTERM. Every file is verified (CRC-32C) and written under a\n"
            "temporary name first: a final name only ever holds a complete file.\n\n"
-           "  -p, --port PORT       port to listen on (default " DEFAULT_PORT
-           ", 0: any free port)\n"
-           "  -b, --bind ADDR       address to listen on (default: all, IPv4 and IPv6)\n"
-           "  -4, --ipv4            IPv4 only\n"
-           "  -6, --ipv6            IPv6 only\n"
            "  -d, --dir DIR         where files go (default: the current directory)\n"
            "      --once            exit after one sender, with its status\n"
            "      --overwrite       replace existing files (atomically) instead of\n"
            "                        storing under a new name (name.1.ext, ...)\n"
            "      --max-size BYTES  refuse files larger than this (suffixes K, M, G)\n"
-           "  -q, --quiet           do not print a line per stored file\n"
-           "      --trace           print each numbered step of the notes (TCP server 1-9)\n"
-           "      --step            pause before each step until Enter (or SIGUSR1)\n"
-           "  -h, --help            show this help and exit\n"
-           "      --version         show the version and exit\n",
+           "  -q, --quiet           do not print a line per stored file\n",
            prog);
+    sl_cli_print_server_options(DEFAULT_PORT);
 }
 
-static int parse_options(int argc, char **argv, const char *prog, struct options *opt,
-                         struct ftrecv *r)
+enum { OPT_ONCE = SL_OPT_FIRST_TOOL, OPT_OVERWRITE, OPT_MAX_SIZE };
+
+/* ftrecv's own options; the shared ones are sl_cli_parse_server's. */
+static int ftrecv_option(int c, const char *arg, void *ctx)
 {
-    enum { OPT_ONCE = SL_OPT_FIRST_TOOL, OPT_OVERWRITE, OPT_MAX_SIZE };
+    struct options *opt = ctx;
+    switch (c) {
+    case 'd':
+        opt->dir = arg;
+        return SL_CLI_NEXT;
+    case OPT_ONCE:
+        opt->once = true;
+        return SL_CLI_NEXT;
+    case OPT_OVERWRITE:
+        opt->r->overwrite = true;
+        return SL_CLI_NEXT;
+    case OPT_MAX_SIZE:
+        if (sl_parse_size(arg, 1, UINT64_MAX, &opt->r->max_size) < 0)
+            return sl_cli_usage_error(opt->r->prog, "--max-size: not a size: %s", arg);
+        return SL_CLI_NEXT;
+    case 'q':
+        opt->r->quiet = true;
+        return SL_CLI_NEXT;
+    }
+    return sl_cli_usage_hint(opt->r->prog); /* not reached: getopt knows only these */
+}
+
+static int parse_options(int argc, char **argv, struct options *opt)
+{
     static const struct option longopts[] = {
         {"dir", required_argument, NULL, 'd'},
         {"once", no_argument, NULL, OPT_ONCE},
         {"overwrite", no_argument, NULL, OPT_OVERWRITE},
         {"max-size", required_argument, NULL, OPT_MAX_SIZE},
         {"quiet", no_argument, NULL, 'q'},
-        SL_CLI_OPTS_NET,
-        SL_CLI_OPTS_BIND,
-        SL_CLI_OPTS_BASE,
         {NULL, 0, NULL, 0},
     };
-    char err[SL_ERRLEN];
-    int c, rc;
-
-    *opt = (struct options){.cli = {.port = DEFAULT_PORT, .family = AF_UNSPEC}, .dir = "."};
-    while ((c = getopt_long(argc, argv, "p:b:46d:qh", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            opt->dir = optarg;
-            break;
-        case OPT_ONCE:
-            opt->once = true;
-            break;
-        case OPT_OVERWRITE:
-            r->overwrite = true;
-            break;
-        case OPT_MAX_SIZE:
-            if (sl_parse_size(optarg, 1, UINT64_MAX, &r->max_size) < 0)
-                return sl_cli_usage_error(prog, "--max-size: not a size: %s", optarg);
-            break;
-        case 'q':
-            r->quiet = true;
-            break;
-        default:
-            /* -p -b -4 -6 --trace --step -h --version, and getopt's complaints */
-            if ((rc = sl_cli_common_option(c, optarg, prog, usage, &opt->cli)) != SL_CLI_NEXT)
-                return rc;
-        }
-    }
-    if (optind < argc)
-        return sl_cli_usage_error(prog, "unexpected argument: %s", argv[optind]);
-    if (sl_check_port(opt->cli.port, SOCK_STREAM, err) < 0)
-        return sl_cli_usage_error(prog, "%s", err);
-    return -1;
+    const struct sl_cli_server_spec spec = {
+        .default_port = DEFAULT_PORT,
+        .usage = usage,
+        .shortopts = "d:q",
+        .longopts = longopts,
+        .option = ftrecv_option,
+        .ctx = opt,
+    };
+    opt->dir = ".";
+    return sl_cli_parse_server(argc, argv, opt->r->prog, &spec, &opt->cli);
 }
 
-struct conn {
-    struct ftrecv *r;
-    int fd;
-    char peer[SL_ADDRSTRLEN];
-};
-
-/* 7. communicate  8. disconnect, for one sender, in its own thread. */
-static void *conn_thread(void *arg)
+/* 7. communicate with one sender, in its own thread (sl_server's SERVE). */
+static void serve_sender(struct sl_conn *conn, void *ctx)
 {
-    struct conn *c = arg;
-    struct ftrecv *r = c->r;
-    int fd = c->fd;
-    sl_trace_before(&r->trace, SL_STEP_COMMUNICATE);
-    int rc = receive_files(r, fd, c->peer);
-    sl_trace_step(&r->trace, SL_STEP_COMMUNICATE, fd, "communicate fd %d: %s", fd,
+    struct ftrecv *r = ctx;
+    if (r->verbose)
+        sl_cli_log(r->prog, "%s connected", conn->peer);
+    int rc = receive_files(r, conn->fd, conn->peer);
+    sl_trace_step(&r->trace, SL_STEP_COMMUNICATE, conn->fd, "communicate fd %d: %s", conn->fd,
                   rc == 0 ? "all files stored" : "not all files stored");
-
-    /* Out of the list stop_senders() shuts down before the close: the
-     * number may belong to the next sender a moment later. */
-    pthread_mutex_lock(&r->lock);
-    for (unsigned long i = 0; i < r->nfds; i++)
-        if (r->fds[i] == fd) {
-            r->fds[i] = r->fds[--r->nfds];
-            break;
-        }
-    pthread_mutex_unlock(&r->lock);
-    sl_trace_before(&r->trace, SL_STEP_CLOSE);
-    sl_close_traced(&r->trace, fd, "close fd %d (%s)", fd, c->peer);
-    free(c);
-
-    pthread_mutex_lock(&r->lock);
-    if (r->once_done >= 0) { /* --once: tell main how it went */
-        r->once_status = rc;
-        (void)!write(r->once_done, "", 1);
-    }
-    if (--r->active == 0)
-        pthread_cond_broadcast(&r->all_gone);
-    pthread_mutex_unlock(&r->lock);
-    return NULL;
+    atomic_store(&r->last_status, rc);
 }
 
-/* Returns false when the sender was refused (no thread). */
-static bool start_thread(struct ftrecv *r, struct conn *c)
+static void ftrecv_log(void *ctx, enum sl_server_log_level level, const char *msg)
 {
-    pthread_mutex_lock(&r->lock);
-    if (r->nfds == r->capfds) {
-        unsigned long cap = r->capfds ? r->capfds * 2 : 64;
-        int *fds = realloc(r->fds, cap * sizeof *fds);
-        if (fds == NULL) {
-            pthread_mutex_unlock(&r->lock);
-            goto refuse;
-        }
-        r->fds = fds;
-        r->capfds = cap;
-    }
-    r->fds[r->nfds++] = c->fd;
-    r->active++;
-    int rc = sl_thread_start_detached(conn_thread, c, 0);
-    if (rc != 0) {
-        r->nfds--;
-        r->active--;
-    }
-    pthread_mutex_unlock(&r->lock);
-    if (rc == 0)
-        return true;
-refuse:
-    sl_cli_log(r->prog, "%s refused: cannot start a thread", c->peer);
-    close(c->fd);
-    free(c);
-    return false;
-}
-
-/* --once: the sender's thread ends, or a signal ends the wait first
- * (stop_senders() then cuts the transfer off). */
-static int await_once(struct ftrecv *r, int done_fd, int stop_fd)
-{
-    struct pollfd p[2] = {{.fd = done_fd, .events = POLLIN}, {.fd = stop_fd, .events = POLLIN}};
-    while (poll(p, 2, -1) < 0)
-        if (errno != EINTR)
-            return SL_EXIT_FAILURE;
-    if (!p[0].revents)
-        return SL_EXIT_FAILURE;
-    pthread_mutex_lock(&r->lock);
-    int rc = r->once_status;
-    pthread_mutex_unlock(&r->lock);
-    return rc == 0 ? SL_EXIT_OK : SL_EXIT_FAILURE;
-}
-
-/* 6. accept senders. Returns the exit status. With ONCE_DONE (the read
- * end of a pipe, else -1) only one sender is served. */
-static int accept_senders(struct ftrecv *r, int lfd, int stop_fd, int once_done)
-{
-    char err[SL_ERRLEN];
-    time_t last_complaint = 0;
-    for (;;) {
-        struct sockaddr_storage peer;
-        socklen_t peerlen = sizeof peer;
-        int fd = sl_accept(lfd, stop_fd, &peer, &peerlen, &r->trace, err);
-        if (fd < 0) {
-            if (errno == ECANCELED)
-                return once_done >= 0 ? SL_EXIT_FAILURE : SL_EXIT_OK;
-            time_t now = time(NULL);
-            if (now != last_complaint)
-                sl_cli_log(r->prog, "%s", err);
-            last_complaint = now;
-            continue;
-        }
-        struct conn *c = malloc(sizeof *c);
-        if (c == NULL) {
-            close(fd);
-            continue;
-        }
-        c->r = r;
-        c->fd = fd;
-        sl_format_addr((struct sockaddr *)&peer, peerlen, c->peer, sizeof c->peer);
-        bool started = start_thread(r, c);
-        if (once_done >= 0)
-            return started ? await_once(r, once_done, stop_fd) : SL_EXIT_FAILURE;
-    }
-}
-
-/* Ends every transfer still running (their partial files stay for a
- * resume) and waits for the threads. */
-static void stop_senders(struct ftrecv *r)
-{
-    struct timespec deadline;
-    sl_deadline_after_ms(&deadline, 5000);
-    pthread_mutex_lock(&r->lock);
-    for (unsigned long i = 0; i < r->nfds; i++)
-        shutdown(r->fds[i], SHUT_RDWR);
-    while (r->active > 0)
-        if (pthread_cond_timedwait(&r->all_gone, &r->lock, &deadline) == ETIMEDOUT)
-            break;
-    pthread_mutex_unlock(&r->lock);
+    struct ftrecv *r = ctx;
+    if (level == SL_SERVER_ERROR || r->verbose)
+        sl_cli_log(r->prog, "%s", msg);
 }
 
 int main(int argc, char **argv)
 {
     const char *prog = sl_cli_basename(argv[0]);
-    static struct ftrecv r; /* outlives main for threads cut off at exit */
-    struct options opt;
-    struct sl_shutdown stop;
+    /* Static: threads cut off at the stop deadline may outlive main. */
+    static struct ftrecv r;
+    static struct sl_server server;
+    static struct sl_shutdown stop;
+    struct options opt = {.r = &r};
     char err[SL_ERRLEN];
 
     argv[0] = (char *)prog; /* getopt_long names the program by argv[0] */
     r.prog = prog;
-    int rc = parse_options(argc, argv, prog, &opt, &r);
-    if (rc >= 0)
+    int rc = parse_options(argc, argv, &opt);
+    if (rc != SL_CLI_NEXT)
         return rc;
+    r.verbose = opt.cli.verbose;
     if (sl_trace_init(&r.trace, SL_ROLE_TCP_SERVER, opt.cli.trace, opt.cli.step) < 0)
         return sl_cli_fail(prog, "--step: %s", strerror(errno));
-    pthread_mutex_init(&r.lock, NULL);
-    pthread_cond_init(&r.all_gone, NULL);
     r.dirfd = open(opt.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (r.dirfd < 0)
         return sl_cli_fail(prog, "directory %s: %s", opt.dir, strerror(errno));
+    const struct sl_server_config cfg = {
+        .trace = &r.trace,
+        .serve = serve_sender,
+        .log = ftrecv_log,
+        .ctx = &r,
+        .max_clients = opt.cli.max_clients,
+        .full_line = NULL, /* the protocol's busy answer comes with the hello timeout work */
+        .accept_limit = opt.once ? 1 : 0,
+    };
+    atomic_init(&r.last_status, -1);
+    if (sl_server_init(&server, &cfg, err) < 0)
+        return sl_cli_fail(prog, "%s", err);
 
     /* 1. protocol version */
     if (sl_startup(&r.trace, err) < 0 || sl_shutdown_init(&stop, &r.trace, err) < 0)
@@ -266,26 +154,20 @@ int main(int argc, char **argv)
     }
     sl_cli_print_listening(lfd);
 
-    /* 6. accept senders, a thread each: 7. communicate  8. disconnect */
-    int once_pipe[2] = {-1, -1};
-    if (opt.once && pipe(once_pipe) < 0) {
-        sl_shutdown_free(&stop);
-        return sl_cli_fail(prog, "pipe: %s", strerror(errno));
-    }
-    r.once_done = once_pipe[1];
-    rc = accept_senders(&r, lfd, sl_shutdown_fd(&stop), once_pipe[0]);
+    /* 6. accept senders, a thread each: 7. communicate (serve_sender)  8. close.
+     * With --once: the first sender, then its status is ours. */
+    enum sl_server_end end = sl_server_run(&server, lfd, sl_shutdown_fd(&stop));
 
     close(lfd);
-    stop_senders(&r);
-    if (opt.once) { /* a thread cut off after the wait must not write to a reused number */
-        pthread_mutex_lock(&r.lock);
-        r.once_done = -1;
-        pthread_mutex_unlock(&r.lock);
-        close(once_pipe[0]);
-        close(once_pipe[1]);
-    }
+    /* Transfers still running end here; their partial files stay for a resume. */
+    sl_server_stop(&server, 5000);
+    sl_server_free(&server);
     sl_shutdown_free(&stop);
     close(r.dirfd);
+    rc = SL_EXIT_OK;
+    if (opt.once)
+        rc = end == SL_SERVER_DONE && atomic_load(&r.last_status) == 0 ? SL_EXIT_OK
+                                                                       : SL_EXIT_FAILURE;
 
     /* 9. cleanup */
     sl_cleanup(&r.trace);

@@ -9,6 +9,7 @@
 
 #include "outqueue.h"
 #include "socklab/addr.h"
+#include "socklab/server.h"
 #include "socklab/trace.h"
 
 #define CHAT_MAX_LINE 4096     /* bytes per line, without its LF */
@@ -20,6 +21,7 @@
  * clients: beyond that, announcing each of N joins to N people costs N^2
  * deliveries (use /who instead). Drops for not reading are always told. */
 #define CHAT_ANNOUNCE_MAX 500
+#define CHAT_NO_MEMORY "!!! server out of memory, try again later\n"
 
 struct chat_client {
     struct chat_room *room;
@@ -36,7 +38,6 @@ struct chat_room {
     const char *prog;
     struct sl_trace trace;
     bool verbose;
-    unsigned long max_clients;
 
     /* Readers (broadcasts, /who, /msg) share it; joins, leaves and renames
      * take it exclusively. Never held across a blocking call: pushing to a
@@ -46,10 +47,6 @@ struct chat_room {
     unsigned long nclients;
     unsigned long next_guest;
     atomic_bool closing;
-
-    pthread_mutex_t count_lock; /* client threads still running */
-    pthread_cond_t all_gone;
-    unsigned long threads;
 };
 
 int room_init(struct chat_room *room);
@@ -57,7 +54,7 @@ int room_init(struct chat_room *room);
 /* Adds C under a fresh unique "guestN" nick and queues its welcome line,
  * both under the write lock: no broadcast can reach C before its queue
  * exists (outq_init) or before its welcome. Returns 0, or -1 when the room
- * is full or closing (C is not added). */
+ * is closing (C is not added). The cap on clients is sl_server's. */
 int room_join(struct chat_room *room, struct chat_client *c);
 
 /* Removes C; afterwards nobody can push to its queue. */
@@ -88,13 +85,13 @@ int room_send_to(struct chat_room *room, const char *nick, const char *line, siz
 /* Sends C the list of nicks in one line. */
 void room_who(struct chat_room *room, struct chat_client *c);
 
-/* Server shutdown: tells everyone, stops their readers, waits for every
- * client thread (up to WAIT_MS, then cuts the stragglers off). */
-void room_close(struct chat_room *room, int wait_ms);
+/* Server shutdown, first half: no one joins any more and everyone is told.
+ * sl_server_stop() then ends their readers and waits for their threads. */
+void room_close(struct chat_room *room);
 
-/* The reader thread of one client (session.c): the notes' "thread that
- * communicates with this client". */
-void *session_main(void *arg);
+/* sl_server's SERVE for the room (session.c): the notes' "thread that
+ * communicates with this client". CTX is the room. */
+void chat_serve(struct sl_conn *conn, void *ctx);
 
 /* Handles a line starting with '/'. Returns false when the client quits. */
 bool chat_command(struct chat_client *c, const char *line, size_t len);

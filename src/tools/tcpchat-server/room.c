@@ -16,12 +16,7 @@ int room_init(struct chat_room *room)
     room->nclients = 0;
     room->next_guest = 1;
     atomic_init(&room->closing, false);
-    room->threads = 0;
-    if (pthread_rwlock_init(&room->lock, NULL) != 0 ||
-        pthread_mutex_init(&room->count_lock, NULL) != 0 ||
-        pthread_cond_init(&room->all_gone, NULL) != 0)
-        return -1;
-    return 0;
+    return pthread_rwlock_init(&room->lock, NULL) != 0 ? -1 : 0;
 }
 
 /* Nicks compare without ASCII case: "Alice" and "alice" are one person. */
@@ -36,7 +31,7 @@ static struct chat_client *find_nick(struct chat_room *room, const char *nick)
 int room_join(struct chat_room *room, struct chat_client *c)
 {
     pthread_rwlock_wrlock(&room->lock);
-    if (room->closing || (room->max_clients && room->nclients >= room->max_clients)) {
+    if (room->closing) {
         pthread_rwlock_unlock(&room->lock);
         return -1;
     }
@@ -170,31 +165,13 @@ void room_who(struct chat_room *room, struct chat_client *c)
     pthread_rwlock_unlock(&room->lock);
 }
 
-void room_close(struct chat_room *room, int wait_ms)
+void room_close(struct chat_room *room)
 {
     static const char notice[] = "*** server shutting down\n";
-    struct timespec deadline;
 
     pthread_rwlock_wrlock(&room->lock);
     room->closing = true;
-    for (struct chat_client *c = room->clients; c; c = c->next) {
+    for (struct chat_client *c = room->clients; c; c = c->next)
         deliver(c, notice, sizeof notice - 1);
-        /* End their readers; the write side stays open for the notice. */
-        shutdown(c->fd, SHUT_RD);
-    }
     pthread_rwlock_unlock(&room->lock);
-
-    sl_deadline_after_ms(&deadline, wait_ms);
-    pthread_mutex_lock(&room->count_lock);
-    while (room->threads > 0) {
-        if (pthread_cond_timedwait(&room->all_gone, &room->count_lock, &deadline) != ETIMEDOUT)
-            continue;
-        /* A client that does not read blocks its writer: cut it off. */
-        pthread_rwlock_rdlock(&room->lock);
-        for (struct chat_client *c = room->clients; c; c = c->next)
-            shutdown(c->fd, SHUT_RDWR);
-        pthread_rwlock_unlock(&room->lock);
-        deadline.tv_sec += 1;
-    }
-    pthread_mutex_unlock(&room->count_lock);
 }

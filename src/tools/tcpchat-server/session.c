@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "chat.h"
@@ -96,15 +97,43 @@ static void announce_leave(struct chat_client *c, const char *error)
         room_announce(room, NULL, false, "*** %s left", c->nick);
 }
 
-void *session_main(void *arg)
+/* Gives the new client its nick, queue and writer, and tells the room.
+ * Returns false when it cannot join (out of memory, the room closing). */
+static bool join(struct chat_room *room, struct chat_client *c)
 {
-    struct chat_client *c = arg;
-    struct chat_room *room = c->room;
+    /* A fixed send buffer bounds what a lagging client can hold in the
+     * kernel (autotuning would let each grow to megabytes), so its queue
+     * limit is reached, and it is dropped, in bounded time and memory. */
+    int sndbuf = CHAT_SOCKET_SNDBUF;
+    setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+    /* The queue must exist before the room can see C: a broadcast may
+     * push to it the moment room_join() returns. */
+    if (outq_init(&c->out, c->fd, CHAT_QUEUE_LIMIT) != 0)
+        return false;
+    if (room_join(room, c) < 0) {
+        outq_finish(&c->out, 0);
+        return false;
+    }
+    int rc = outq_start(&c->out);
+    if (rc != 0) {
+        room_leave(room, c);
+        outq_finish(&c->out, 0);
+        sl_cli_log(room->prog, "%s refused: cannot start a thread: %s", c->peer, strerror(rc));
+        return false;
+    }
+    room_announce(room, c, false, "*** %s joined", c->nick);
+    if (room->verbose)
+        sl_cli_log(room->prog, "%s joined as %s", c->peer, c->nick);
+    return true;
+}
+
+/* 7. communicate with one client until it leaves. */
+static void talk(struct chat_room *room, struct chat_client *c)
+{
     struct sl_linereader lr;
     char why[128];
     const char *error = "out of memory";
 
-    sl_trace_before(&room->trace, SL_STEP_COMMUNICATE);
     struct batch *b = malloc(sizeof *b);
     if (b && sl_lr_init(&lr, c->fd, CHAT_MAX_LINE) == 0) {
         b->len = 0;
@@ -121,15 +150,22 @@ void *session_main(void *arg)
         sl_cli_log(room->prog, "%s (%s) left%s%s", c->peer, c->nick, error ? ": " : "",
                    error ? error : "");
     outq_finish(&c->out, 2000); /* last lines, e.g. "*** bye", go out */
+}
 
-    /* 8. disconnect */
-    sl_trace_before(&room->trace, SL_STEP_CLOSE);
-    sl_close_traced(&room->trace, c->fd, "close fd %d (%s)", c->fd, c->peer);
-    free(c);
-
-    pthread_mutex_lock(&room->count_lock);
-    if (--room->threads == 0)
-        pthread_cond_broadcast(&room->all_gone);
-    pthread_mutex_unlock(&room->count_lock);
-    return NULL;
+void chat_serve(struct sl_conn *conn, void *ctx)
+{
+    struct chat_room *room = ctx;
+    struct chat_client *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        (void)!sl_send_all(conn->fd, CHAT_NO_MEMORY, sizeof CHAT_NO_MEMORY - 1);
+        return;
+    }
+    c->room = room;
+    c->fd = conn->fd;
+    memcpy(c->peer, conn->peer, sizeof c->peer);
+    if (join(room, c))
+        talk(room, c);
+    else if (!atomic_load(&room->closing))
+        (void)!sl_send_all(conn->fd, CHAT_NO_MEMORY, sizeof CHAT_NO_MEMORY - 1);
+    free(c); /* 8. disconnect: sl_server closes the socket */
 }

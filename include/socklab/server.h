@@ -1,0 +1,104 @@
+/* The notes' TCP server, steps 6-8, written once: a thread per connection.
+ *
+ * A server's main() does steps 1-5 itself (sl_startup, sl_listen_tcp) and
+ * hands the listening socket to sl_server_run(), which accepts (6) until a
+ * stop is requested and gives each connection its own thread. That thread
+ * runs the tool's SERVE function (7, communicate) and then closes the
+ * connection (8); the tool never closes it. Around that the module keeps
+ * what every server needs and what each used to write for itself:
+ *
+ *   - the accept loop: EMFILE and friends pause instead of spinning
+ *     (sl_accept), and their complaints are rate-limited to one a second;
+ *   - the registry of live connections, and a cap (MAX_CLIENTS) with a
+ *     per-tool refusal line sent before the close;
+ *   - small per-connection stacks (SL_THREAD_STACK), so 10,000 fit;
+ *   - hello and idle limits: a receive that waits longer fails with
+ *     ETIMEDOUT (SO_RCVTIMEO; see sl_recv_some);
+ *   - stop-all by a deadline: read sides shut first (a reader wakes with
+ *     end-of-stream, what it still has to say can go out), everything
+ *     after GRACE_MS.
+ *
+ * The module never prints: what a person should hear goes to the LOG
+ * callback. A struct sl_server must outlive every connection thread: a
+ * thread that the stop deadline cut off may still end after main returned,
+ * so servers keep theirs static. */
+#ifndef SOCKLAB_SERVER_H
+#define SOCKLAB_SERVER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "socklab/addr.h"
+#include "socklab/err.h"
+#include "socklab/trace.h"
+
+struct sl_server;
+
+/* One accepted connection, owned by its thread. */
+struct sl_conn {
+    int fd;
+    char peer[SL_ADDRSTRLEN]; /* "[::1]:50000" */
+    struct sl_server *server;
+    struct sl_conn *prev, *next; /* the registry's, under the server lock */
+};
+
+enum sl_server_log_level {
+    SL_SERVER_ERROR, /* the operator should know: accept failing, no threads */
+    SL_SERVER_INFO,  /* routine: a client refused over the cap (for -v) */
+};
+
+struct sl_server_config {
+    const struct sl_trace *trace; /* steps 6 and 8 are traced here; may be NULL */
+    /* Step 7 for CONN, in its own thread. It must not close CONN->fd. */
+    void (*serve)(struct sl_conn *conn, void *ctx);
+    void *ctx; /* the tool's, passed to SERVE and LOG */
+    /* A line for the operator (no newline); NULL: the module is silent. */
+    void (*log)(void *ctx, enum sl_server_log_level level, const char *msg);
+    unsigned long max_clients;  /* 0: no cap but the system's */
+    const char *full_line;      /* sent to a client refused over the cap; NULL: none */
+    unsigned long accept_limit; /* stop accepting after this many (0: never): --once */
+    int hello_ms;               /* limit until sl_conn_hello_done() (0: as IDLE_MS) */
+    int idle_ms;                /* limit for each receive after that (0: none) */
+};
+
+struct sl_server {
+    struct sl_server_config cfg;
+    pthread_mutex_t lock; /* guards the fields below */
+    pthread_cond_t changed;
+    struct sl_conn *conns;
+    unsigned long nconns;
+    unsigned long accepted;
+    int done_pipe[2]; /* readable once ACCEPT_LIMIT connections have ended */
+};
+
+/* Prepares S with a copy of CFG. Returns 0, or -1 with ERR filled. */
+int sl_server_init(struct sl_server *s, const struct sl_server_config *cfg, char err[SL_ERRLEN]);
+
+enum sl_server_end {
+    SL_SERVER_STOPPED, /* STOP_FD became readable */
+    SL_SERVER_DONE,    /* ACCEPT_LIMIT connections were served and have ended */
+};
+
+/* Step 6: accepts on LFD, a thread per connection, until STOP_FD becomes
+ * readable or (with an accept limit) the last connection has ended.
+ * Connections still running are left to sl_server_stop(). */
+enum sl_server_end sl_server_run(struct sl_server *s, int lfd, int stop_fd);
+
+/* Connections alive right now. */
+unsigned long sl_server_clients(struct sl_server *s);
+
+/* The hello is over: from now on CONN's receives wait IDLE_MS at most. */
+void sl_conn_hello_done(struct sl_conn *conn);
+
+/* Stop-all: shuts the read side of every connection (its SERVE sees
+ * end-of-stream), waits up to GRACE_MS for the threads, then shuts the
+ * rest down entirely and waits one more second. Threads still running then
+ * are left to finish on their own (S stays valid: see above). */
+void sl_server_stop(struct sl_server *s, int grace_ms);
+
+/* Releases S once sl_server_stop() saw every thread end; else keeps what
+ * a late thread could still touch. */
+void sl_server_free(struct sl_server *s);
+
+#endif
