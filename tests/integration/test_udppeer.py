@@ -132,13 +132,27 @@ class Messenger(unittest.TestCase):
         self.assertNotIn(b"\x1b[2J", text)
 
     def test_truncated_datagram_is_reported(self):
-        u = self.peer("--raw", "--bufsize", "16")
-        s = udp_socket()
-        s.sendto(b"A" * 100, ("127.0.0.1", u.port))
-        u.wait_stderr(r"truncated: 100 bytes, only the first 16 kept")
-        u.wait_stdout(rb"^A{16}\n")
-        u.proc.stdin.close()
-        self.assertEqual(u.stop(), 0)
+        # Sizes take K/M/G: 1K keeps 1024 bytes, and --rcvbuf 8M (once "not
+        # a size") is accepted.
+        for args, sent, kept in ((["--bufsize", "16"], 100, 16),
+                                 (["--rcvbuf", "8M", "--bufsize", "1K"], 1500, 1024)):
+            with self.subTest(args=args):
+                u = self.peer("--raw", *args)
+                self.assertIsNotNone(u.port, u.stderr)  # refused at start: no port
+                s = udp_socket()
+                s.sendto(b"A" * sent, ("127.0.0.1", u.port))
+                u.wait_stderr(rf"truncated: {sent} bytes, only the first {kept} kept")
+                u.wait_stdout(rb"^A{%d}\n" % kept)
+                u.proc.stdin.close()
+                self.assertEqual(u.stop(), 0)
+
+    def test_bad_sizes_are_usage_errors(self):
+        for args in (["--rcvbuf", "8X"], ["--rcvbuf", "8MB"], ["--rcvbuf", "2G"], ["--rcvbuf", "-1"],
+                     ["--bufsize", "2M"], ["--bufsize", "0K"], ["-s", "64K", "--probe", "x"]):
+            p = run(self, "udppeer", "-p", "0", *args)
+            self.assertEqual(p.returncode, 2, args)
+            self.assertRegex(p.stderr.decode(), r"^udppeer: (--rcvbuf|--bufsize|-s): not a size",
+                             args)
 
     def test_line_too_long_for_a_datagram_is_an_error_not_a_crash(self):
         s = udp_socket()
@@ -175,6 +189,18 @@ class Messenger(unittest.TestCase):
             self.assertEqual(p.returncode, 2, args)
         self.assertEqual(run(self, "udppeer", "--help").returncode, 0)
         self.assertIn(b"udppeer (socklab)", run(self, "udppeer", "--version").stdout)
+
+
+    def test_trace_steps_come_in_the_notes_order(self):
+        # UDP server 1-7 (the messenger), UDP client 1-6 (the probe sender).
+        s = udp_socket()
+        port = str(s.getsockname()[1])
+        s.close()  # nobody there: the sender fails after its steps, fast
+        for args, total in ((["-p", "0", "--wait", "0"], 7),
+                            (["--probe", "-n", "5", "--wait", "0.3", "127.0.0.1", port], 6)):
+            p = run(self, "udppeer", "--trace", *args)
+            steps = [int(n) for n in re.findall(rf"^\[(\d+)/{total}\]", p.stderr.decode(), re.M)]
+            self.assertEqual(steps, list(range(1, total + 1)), p.stderr)
 
 
 def unshare_works():

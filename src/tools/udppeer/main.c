@@ -78,23 +78,44 @@ static int bind_probe_listener(const char *prog, const struct udppeer_options *o
     return fd;
 }
 
-int main(int argc, char **argv)
+/* UDP server steps 2-6, for the messenger and the probe receiver. */
+static int run_server(const char *prog, const struct udppeer_options *opt, int stop_fd,
+                      const struct sl_trace *t)
 {
-    const char *prog = sl_cli_basename(argv[0]);
-    argv[0] = (char *)prog;
-    struct udppeer_options opt;
+    char err[SL_ERRLEN];
+    int lfd = -1, rc;
+    /* 2. socket  3. address  4. bind */
+    int fd = opt->mode == MODE_PROBE_LISTEN ? bind_probe_listener(prog, opt, t, &lfd, err)
+                                            : bind_socket(opt, opt->cli.port, t, err);
+    if (fd < 0)
+        return sl_cli_fail(prog, "%s", err);
+    sl_cli_print_listening(fd);
+    /* 5. communicate */
+    if (opt->mode == MODE_MESSENGER)
+        rc = messenger_run(prog, opt, fd, stop_fd, t);
+    else
+        rc = probe_listen_run(prog, opt, fd, lfd, stop_fd, t);
+    /* 6. close the socket */
+    sl_trace_before(t, SL_STEP_CLOSE);
+    sl_trace_step(t, SL_STEP_CLOSE, -1, "close");
+    close(fd);
+    if (lfd >= 0)
+        close(lfd);
+    return rc;
+}
+
+/* The notes' steps for the role OPT gives: UDP server 1-7 (messenger,
+ * --probe-listen), UDP client 1-6 (--probe), TCP client (--probe --tcp). */
+static int run(const char *prog, const struct udppeer_options *opt)
+{
     struct sl_trace trace;
     struct sl_shutdown stop;
     char err[SL_ERRLEN];
-    int fd = -1, lfd = -1, rc;
-
-    rc = udppeer_parse_options(argc, argv, prog, &opt);
-    if (rc >= 0)
-        return rc;
-    enum sl_role role = opt.mode != MODE_PROBE_SEND ? SL_ROLE_UDP_SERVER
-                        : opt.tcp                   ? SL_ROLE_TCP_CLIENT
-                                                    : SL_ROLE_UDP_CLIENT;
-    if (sl_trace_init(&trace, role, opt.cli.trace, opt.cli.step) < 0)
+    int rc;
+    enum sl_role role = opt->mode != MODE_PROBE_SEND ? SL_ROLE_UDP_SERVER
+                        : opt->tcp                   ? SL_ROLE_TCP_CLIENT
+                                                     : SL_ROLE_UDP_CLIENT;
+    if (sl_trace_init(&trace, role, opt->cli.trace, opt->cli.step) < 0)
         return sl_cli_fail(prog, "--step: %s", strerror(errno));
 
     /* 1. protocol version */
@@ -103,31 +124,26 @@ int main(int argc, char **argv)
     if (sl_shutdown_init(&stop, &trace, err) < 0)
         return sl_cli_fail(prog, "%s", err);
 
-    if (opt.mode == MODE_PROBE_SEND) {
-        /* 2. socket  3. address  4. communicate  5. close */
-        rc = probe_send_run(prog, &opt, sl_shutdown_fd(&stop), &trace);
-    } else {
-        /* 2. socket  3. address  4. bind */
-        fd = opt.mode == MODE_PROBE_LISTEN ? bind_probe_listener(prog, &opt, &trace, &lfd, err)
-                                           : bind_socket(&opt, opt.cli.port, &trace, err);
-        rc = fd < 0 ? sl_cli_fail(prog, "%s", err) : -1;
-        if (rc < 0) {
-            sl_cli_print_listening(fd);
-            /* 5. communicate */
-            if (opt.mode == MODE_MESSENGER)
-                rc = messenger_run(prog, &opt, fd, sl_shutdown_fd(&stop), &trace);
-            else
-                rc = probe_listen_run(prog, &opt, fd, lfd, sl_shutdown_fd(&stop), &trace);
-            /* 6. close the socket */
-            sl_trace_before(&trace, SL_STEP_CLOSE);
-            sl_trace_step(&trace, SL_STEP_CLOSE, -1, "close");
-            close(fd);
-            if (lfd >= 0)
-                close(lfd);
-        }
-    }
+    if (opt->mode == MODE_PROBE_SEND)
+        /* client: 2. socket  3. address  4. communicate  5. close */
+        rc = probe_send_run(prog, opt, sl_shutdown_fd(&stop), &trace);
+    else
+        /* server: 2. socket  3. address  4. bind  5. communicate  6. close */
+        rc = run_server(prog, opt, sl_shutdown_fd(&stop), &trace);
     sl_shutdown_free(&stop);
-    /* 7. cleanup */
+    /* last (server 7, client 6): clean up */
     sl_cleanup(&trace);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    const char *prog = sl_cli_basename(argv[0]);
+    argv[0] = (char *)prog;
+    struct udppeer_options opt;
+    int rc = udppeer_parse_options(argc, argv, prog, &opt);
+    if (rc == SL_CLI_NEXT)
+        rc = run(prog, &opt);
+    udppeer_free_options(&opt);
     return rc;
 }

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "socklab/socklab.h"
@@ -182,7 +181,7 @@ static int resolve_peers(struct messenger *m)
     char err[SL_ERRLEN];
     const struct udppeer_options *opt = m->opt;
     for (size_t i = 0; i < opt->npeers; i++) {
-        if (sl_udp_resolve_peer(m->fd, opt->peer_hosts[i], opt->peer_ports[i],
+        if (sl_udp_resolve_peer(m->fd, opt->peers[i].host, opt->peers[i].port,
                                 &m->peers[m->npeers].addr, &m->peers[m->npeers].len, err) < 0) {
             sl_cli_log(m->prog, "%s", err);
             return -1;
@@ -200,13 +199,6 @@ static int resolve_peers(struct messenger *m)
         m->npeers = 1;
     }
     return 0;
-}
-
-static int now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int)(ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
 int messenger_run(const char *prog, const struct udppeer_options *opt, int fd, int stop_fd,
@@ -238,7 +230,7 @@ int messenger_run(const char *prog, const struct udppeer_options *opt, int fd, i
                   m.npeers, m.npeers == 1 ? "" : "s",
                   m.npeers == 0 ? " (answering whoever writes last)" : "");
     bool input_open = true;
-    int deadline = 0;
+    int64_t deadline = 0;
     for (;;) {
         struct pollfd p[3] = {
             {.fd = fd, .events = POLLIN},
@@ -247,9 +239,10 @@ int messenger_run(const char *prog, const struct udppeer_options *opt, int fd, i
         };
         int timeout = -1;
         if (!input_open) {
-            timeout = deadline - now_ms();
-            if (timeout <= 0)
+            int64_t left = deadline - sl_monotonic_ms();
+            if (left <= 0)
                 break;
+            timeout = (int)left; /* at most --wait */
         }
         int r = poll(p, 3, timeout);
         if (r < 0 && errno != EINTR) {
@@ -269,7 +262,7 @@ int messenger_run(const char *prog, const struct udppeer_options *opt, int fd, i
             input_open = false;
             /* Datagrams that already arrived still get printed. */
             receive_datagrams(&m);
-            deadline = now_ms() + opt->wait_ms;
+            deadline = sl_monotonic_ms() + opt->wait_ms;
         }
     }
     receive_datagrams(&m);

@@ -13,14 +13,19 @@
 
 enum udppeer_mode { MODE_MESSENGER, MODE_PROBE_SEND, MODE_PROBE_LISTEN };
 
+/* A peer to send to: from --peer HOST:PORT (split once, while parsing),
+ * from HOST [PORT], or the broadcast address. HOST and PORT live in one
+ * heap block starting at HOST, freed by udppeer_free_options(). */
+struct udppeer_peer {
+    char *host;
+    char *port;
+};
+
 struct udppeer_options {
     enum udppeer_mode mode;
-    struct sl_cli_common cli;             /* -p local port, -b, -4 -6, --trace, --step */
-    const char *peers[UDPPEER_MAX_PEERS]; /* "HOST:PORT" or, split, below */
-    const char *peer_hosts[UDPPEER_MAX_PEERS];
-    const char *peer_ports[UDPPEER_MAX_PEERS];
+    struct sl_cli_common cli; /* -p local port, -b, -4 -6, --trace, --step */
+    struct udppeer_peer peers[UDPPEER_MAX_PEERS];
     size_t npeers;
-    char split[UDPPEER_MAX_PEERS][2][256]; /* --peer HOST:PORT, split */
     bool broadcast;
     const char *group;
     bool raw;
@@ -36,7 +41,11 @@ struct udppeer_options {
     int interval_ms;
 };
 
-/* Parses argv into OPT. Returns -1 to go on, or the exit status. */
+/* Parses argv into OPT. Returns SL_CLI_NEXT to go on, or the exit status.
+ * Either way OPT is then set up for udppeer_free_options(). */
 int udppeer_parse_options(int argc, char **argv, const char *prog, struct udppeer_options *opt);
+
+/* Frees the peers' strings. */
+void udppeer_free_options(struct udppeer_options *opt);
 
 #endif

@@ -23,7 +23,4 @@ int probe_listen_run(const char *prog, const struct udppeer_options *opt, int fd
 void probe_print_result(FILE *out, const char *what, uint64_t count,
                         const struct sl_probe_result *r);
 
-/* Now on CLOCK_MONOTONIC in nanoseconds. */
-uint64_t probe_now_ns(void);
-
 #endif

@@ -102,7 +102,7 @@ static const unsigned char *finish_run(struct receiver *rx, struct run *run, con
                                 .session = run->stats.session,
                                 .length = SL_PROBE_REPORT_LEN,
                                 .count = run->stats.count,
-                                .time_ns = probe_now_ns()};
+                                .time_ns = sl_monotonic_ns()};
     unsigned slot = rx->done_next++ % DONE_RUNS;
     unsigned char *report = rx->done[slot].report;
     sl_probe_put_header(&h, report);
@@ -204,7 +204,7 @@ static bool receive_udp(struct receiver *rx, unsigned char *bufs)
                 continue;
             return ended;
         }
-        uint64_t now = probe_now_ns();
+        uint64_t now = sl_monotonic_ns();
         for (int i = 0; i < n; i++) {
             struct msghdr *m = &msgs[i].msg_hdr;
             ended |=
@@ -281,7 +281,7 @@ static void receive_tcp(struct receiver *rx, int lfd, int stop_fd)
     unsigned char *buf = malloc(SL_PROBE_MAX_LEN);
     const char *problem = buf == NULL ? "out of memory" : NULL;
     bool done = false;
-    uint64_t last_data = probe_now_ns();
+    uint64_t last_data = sl_monotonic_ns();
     while (!done && problem == NULL) {
         struct pollfd p[2] = {{.fd = cfd, .events = POLLIN}, {.fd = stop_fd, .events = POLLIN}};
         int timeout = rx->opt->interval_ms > 0 && rx->opt->interval_ms < TCP_IDLE_MS
@@ -291,15 +291,15 @@ static void receive_tcp(struct receiver *rx, int lfd, int stop_fd)
         if (n > 0 && p[1].revents)
             break;
         if (n > 0)
-            last_data = probe_now_ns();
-        else if (probe_now_ns() - last_data >= (uint64_t)TCP_IDLE_MS * 1000000u)
+            last_data = sl_monotonic_ns();
+        else if (sl_monotonic_ns() - last_data >= (uint64_t)TCP_IDLE_MS * 1000000u)
             problem = "the sender went silent (" TCP_IDLE_TEXT " without data)";
         if (run.active)
-            progress(rx, &run, probe_now_ns());
+            progress(rx, &run, sl_monotonic_ns());
         /* Every record already buffered, then poll again. */
         while (n > 0 && !done && problem == NULL) {
             int r = read_record(cfd, buf, &h, stop_fd);
-            uint64_t now = probe_now_ns();
+            uint64_t now = sl_monotonic_ns();
             if (r <= 0) {
                 problem = r == 0               ? "connection closed before END"
                           : r == -1            ? "not a probe record"
@@ -385,7 +385,7 @@ int probe_listen_run(const char *prog, const struct udppeer_options *opt, int fd
             ended = true;
         }
         if (rx.run.active)
-            progress(&rx, &rx.run, probe_now_ns());
+            progress(&rx, &rx.run, sl_monotonic_ns());
         if (ended && opt->once && rx.runs > 0)
             break;
     }

@@ -1,15 +1,7 @@
 /* The probe's figures, printed alike by sender and receiver. */
 #include <inttypes.h>
-#include <time.h>
 
 #include "probe.h"
-
-uint64_t probe_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 void probe_print_result(FILE *out, const char *what, uint64_t count,
                         const struct sl_probe_result *r)

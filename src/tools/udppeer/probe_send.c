@@ -47,7 +47,7 @@ static void fill(struct sender *s, unsigned char *buf, uint8_t type, uint64_t se
                                 .length = (uint32_t)len,
                                 .seq = seq,
                                 .count = s->opt->count,
-                                .time_ns = probe_now_ns()};
+                                .time_ns = sl_monotonic_ns()};
     sl_probe_put_header(&h, buf);
 }
 
@@ -92,13 +92,13 @@ static long send_batch(struct sender *s, uint64_t first, unsigned n)
 static int send_all_datagrams(struct sender *s, int stop_fd)
 {
     const struct udppeer_options *opt = s->opt;
-    uint64_t start = probe_now_ns();
+    uint64_t start = sl_monotonic_ns();
     uint64_t sent = 0;
     while (sent < opt->count) {
         unsigned n = BATCH;
         if (opt->rate > 0) {
             /* Datagram i is due at start + i/rate: send those due now. */
-            uint64_t due = (uint64_t)((double)(probe_now_ns() - start) * opt->rate / 1e9) + 1;
+            uint64_t due = (uint64_t)((double)(sl_monotonic_ns() - start) * opt->rate / 1e9) + 1;
             if (due <= sent) {
                 uint64_t at = start + (uint64_t)((double)sent * 1e9 / opt->rate);
                 struct timespec ts = {.tv_sec = (time_t)(at / 1000000000u),
@@ -121,7 +121,7 @@ static int send_all_datagrams(struct sender *s, int stop_fd)
         if ((opt->rate > 0 || (sent & 0xfff) < n) && stop_requested(stop_fd))
             return -1;
     }
-    double secs = (double)(probe_now_ns() - start) / 1e9;
+    double secs = (double)(sl_monotonic_ns() - start) / 1e9;
     printf("sender: sent %" PRIu64 " datagrams of %zu bytes in %.3f s: %.0f datagrams/s, "
            "%.2f Mbit/s\n",
            sent, opt->size, secs, secs > 0 ? (double)sent / secs : 0,
@@ -135,15 +135,15 @@ static int await_report(struct sender *s, int stop_fd, struct sl_probe_result *r
 {
     unsigned char end[SL_PROBE_HEADER_LEN];
     unsigned char in[SL_PROBE_MAX_LEN];
-    uint64_t give_up = probe_now_ns() + (uint64_t)s->opt->wait_ms * 1000000u;
+    uint64_t give_up = sl_monotonic_ns() + (uint64_t)s->opt->wait_ms * 1000000u;
     /* END's seq numbers the attempts, so the receiver can tell how many
      * ENDs were lost before one arrived. */
     for (uint64_t attempt = 0;; attempt++) {
         fill(s, end, SL_PROBE_END, attempt, sizeof end);
         (void)send(s->fd, end, sizeof end, MSG_NOSIGNAL);
-        uint64_t resend = probe_now_ns() + 100000000u;
+        uint64_t resend = sl_monotonic_ns() + 100000000u;
         for (;;) {
-            uint64_t now = probe_now_ns();
+            uint64_t now = sl_monotonic_ns();
             if (now >= give_up)
                 return -1;
             uint64_t until = resend < give_up ? resend : give_up;
@@ -172,31 +172,43 @@ static int await_report(struct sender *s, int stop_fd, struct sl_probe_result *r
     }
 }
 
+/* Steps 2 and 3: the socket, then the receiver's address, which the
+ * socket is connected to so that sendmmsg() needs no addresses and the
+ * kernel reports ICMP errors for this peer. The name is looked up first,
+ * untraced (as sl_connect_tcp does): its family decides the socket's.
+ * Returns 0 with NAME filled, or -1 with ERR filled. */
+static int open_udp(struct sender *s, const struct sl_trace *t, char name[SL_ADDRSTRLEN],
+                    char err[SL_ERRLEN])
+{
+    const struct udppeer_options *opt = s->opt;
+    struct addrinfo *res;
+    if (sl_resolve(opt->peers[0].host, opt->peers[0].port, opt->cli.family, SOCK_DGRAM, 0, &res,
+                   err) < 0)
+        return -1;
+    sl_format_addr(res->ai_addr, res->ai_addrlen, name, SL_ADDRSTRLEN);
+    int rc = -1;
+    /* 2. socket */
+    s->fd = sl_socket_udp(res->ai_family, t, err);
+    if (s->fd >= 0) {
+        /* 3. the receiver's address */
+        sl_trace_before(t, SL_STEP_ADDRESS);
+        sl_trace_step(t, SL_STEP_ADDRESS, -1, "receiver address %s", name);
+        rc = connect(s->fd, res->ai_addr, res->ai_addrlen);
+        if (rc < 0)
+            snprintf(err, SL_ERRLEN, "connect %s: %s", name, strerror(errno));
+    }
+    freeaddrinfo(res);
+    return rc;
+}
+
 static int run_udp(struct sender *s, int stop_fd, const struct sl_trace *t)
 {
     const struct udppeer_options *opt = s->opt;
     char err[SL_ERRLEN];
     char name[SL_ADDRSTRLEN];
-    struct addrinfo *res;
 
-    /* 3. the receiver's address */
-    sl_trace_before(t, SL_STEP_ADDRESS);
-    if (sl_resolve(opt->peer_hosts[0], opt->peer_ports[0], opt->cli.family, SOCK_DGRAM, 0, &res,
-                   err) < 0)
+    if (open_udp(s, t, name, err) < 0)
         return sl_cli_fail(s->prog, "%s", err);
-    sl_format_addr(res->ai_addr, res->ai_addrlen, name, sizeof name);
-    sl_trace_step(t, SL_STEP_ADDRESS, -1, "receiver address %s", name);
-
-    /* 2. socket, connected so that sendmmsg() needs no addresses and the
-     * kernel reports ICMP errors for this peer. */
-    s->fd = sl_socket_udp(res->ai_family, t, err);
-    if (s->fd < 0 || connect(s->fd, res->ai_addr, res->ai_addrlen) < 0) {
-        if (s->fd >= 0)
-            snprintf(err, sizeof err, "connect %s: %s", name, strerror(errno));
-        freeaddrinfo(res);
-        return sl_cli_fail(s->prog, "%s", err);
-    }
-    freeaddrinfo(res);
 
     /* 4. communicate */
     sl_trace_before(t, SL_STEP_COMMUNICATE);
@@ -221,11 +233,11 @@ static int run_tcp(struct sender *s, int stop_fd, const struct sl_trace *t)
 {
     const struct udppeer_options *opt = s->opt;
     char err[SL_ERRLEN];
-    s->fd = sl_connect_tcp(opt->peer_hosts[0], opt->peer_ports[0], opt->cli.family, 5000, stop_fd,
+    s->fd = sl_connect_tcp(opt->peers[0].host, opt->peers[0].port, opt->cli.family, 5000, stop_fd,
                            t, err);
     if (s->fd < 0)
         return sl_cli_fail(s->prog, "%s", err);
-    uint64_t start = probe_now_ns();
+    uint64_t start = sl_monotonic_ns();
     uint64_t sent = 0;
     while (sent < opt->count) {
         unsigned n = opt->count - sent < BATCH ? (unsigned)(opt->count - sent) : BATCH;
@@ -244,7 +256,7 @@ static int run_tcp(struct sender *s, int stop_fd, const struct sl_trace *t)
         if ((opt->rate > 0 || (sent & 0xfff) < n) && stop_requested(stop_fd))
             return SL_EXIT_FAILURE;
     }
-    double secs = (double)(probe_now_ns() - start) / 1e9;
+    double secs = (double)(sl_monotonic_ns() - start) / 1e9;
     printf("sender: sent %" PRIu64 " records of %zu bytes over TCP in %.3f s\n", sent, opt->size,
            secs);
     fflush(stdout);
