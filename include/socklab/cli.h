@@ -113,7 +113,8 @@ int sl_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned
  * case) into bytes in [MIN, MAX]; returns 0, or -1 if S is not one. */
 int sl_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
-/* Parses seconds like "5" or "0.5" into milliseconds; 0 or -1. */
+/* Parses seconds like "5" or "0.5" into milliseconds (rounded, at most
+ * INT_MAX: about 24.8 days); 0 or -1. */
 int sl_parse_seconds_ms(const char *s, int *ms);
 
 /* Prints the one readiness line "listening on ADDR:PORT" for socket FD to

@@ -2,6 +2,7 @@
 #include "socklab/cli.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -122,9 +123,14 @@ int sl_parse_seconds_ms(const char *s, int *ms)
         return -1;
     errno = 0;
     double v = strtod(s, &end);
-    if (errno != 0 || *end != '\0' || !isfinite(v) || v < 0 || v > 86400.0 * 365)
+    if (errno != 0 || *end != '\0' || !isfinite(v) || v < 0)
         return -1;
-    *ms = (int)(v * 1000.0 + 0.5);
+    /* Converting a double beyond INT_MAX to int is undefined (x86 gives
+     * INT_MIN, a negative time that callers take as "no limit"). */
+    double rounded = v * 1000.0 + 0.5;
+    if (rounded >= (double)INT_MAX + 1.0)
+        return -1;
+    *ms = (int)rounded;
     return 0;
 }
 

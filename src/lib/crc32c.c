@@ -5,11 +5,8 @@
 
 #include <string.h>
 
-#define POLY 0x82F63B78u /* reflected Castagnoli polynomial */
-
 /* Constant tables (scripts/gen-crc32c-table): no global state to set up. */
 #include "crc32c_table.h"
-#define table crc32c_table
 
 uint32_t sl_crc32c_portable(uint32_t crc, const void *buf, size_t len)
 {
@@ -24,14 +21,15 @@ uint32_t sl_crc32c_portable(uint32_t crc, const void *buf, size_t len)
         hi = __builtin_bswap32(hi);
 #endif
         lo ^= crc;
-        crc = table[7][lo & 0xFF] ^ table[6][(lo >> 8) & 0xFF] ^ table[5][(lo >> 16) & 0xFF] ^
-              table[4][lo >> 24] ^ table[3][hi & 0xFF] ^ table[2][(hi >> 8) & 0xFF] ^
-              table[1][(hi >> 16) & 0xFF] ^ table[0][hi >> 24];
+        crc = crc32c_table[7][lo & 0xFF] ^ crc32c_table[6][(lo >> 8) & 0xFF] ^
+              crc32c_table[5][(lo >> 16) & 0xFF] ^ crc32c_table[4][lo >> 24] ^
+              crc32c_table[3][hi & 0xFF] ^ crc32c_table[2][(hi >> 8) & 0xFF] ^
+              crc32c_table[1][(hi >> 16) & 0xFF] ^ crc32c_table[0][hi >> 24];
         p += 8;
         len -= 8;
     }
     while (len--)
-        crc = (crc >> 8) ^ table[0][(crc ^ *p++) & 0xFF];
+        crc = (crc >> 8) ^ crc32c_table[0][(crc ^ *p++) & 0xFF];
     return ~crc;
 }
 
@@ -39,7 +37,7 @@ uint32_t sl_crc32c_portable(uint32_t crc, const void *buf, size_t len)
 #include <nmmintrin.h>
 
 __attribute__((target("sse4.2"))) static uint32_t crc32c_sse42(uint32_t crc, const void *buf,
-                                                                size_t len)
+                                                               size_t len)
 {
     const unsigned char *p = buf;
     uint64_t c = ~crc;

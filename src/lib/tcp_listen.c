@@ -3,8 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -42,10 +40,4 @@ int sl_listen_tcp(const char *host, const char *port, int family, int backlog,
                                  .backlog = backlog,
                                  .t = t};
     return sl_open_passive(host, port, family, &p, err);
-}
-
-int sl_set_nodelay(int fd)
-{
-    int one = 1;
-    return setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <termios.h>
 
+#include "socklab/err.h"
+
 #define CHAT_LINE_MAX 4096             /* what the server accepts per line */
 #define CHAT_RECV_LINE_MAX (16 * 1024) /* server lines: a nick + sanitised text */
 
@@ -37,7 +39,7 @@ void ui_message(struct chat_ui *ui, const char *fmt, ...) __attribute__((format(
 
 /* receiver.c: step 5 on the main thread. Returns 0 when the server closed
  * after we were done, or -1 with ERR filled. */
-int receive_lines(struct chat_ui *ui, char *err);
+int receive_lines(struct chat_ui *ui, char err[SL_ERRLEN]);
 
 /* sender.c: the input thread. */
 void *send_input(void *arg);

@@ -7,13 +7,13 @@
 #include "client.h"
 #include "socklab/linereader.h"
 
-int receive_lines(struct chat_ui *ui, char *err)
+int receive_lines(struct chat_ui *ui, char err[SL_ERRLEN])
 {
     struct sl_linereader lr;
     int rc = -1;
 
     if (sl_lr_init(&lr, ui->fd, CHAT_RECV_LINE_MAX) < 0) {
-        snprintf(err, 256, "out of memory");
+        snprintf(err, SL_ERRLEN, "out of memory");
         return -1;
     }
     for (;;) {
@@ -30,10 +30,10 @@ int receive_lines(struct chat_ui *ui, char *err)
             if (atomic_load(&ui->input_done))
                 rc = 0;
             else
-                snprintf(err, 256, "the server closed the connection");
+                snprintf(err, SL_ERRLEN, "the server closed the connection");
             break;
         } else {
-            snprintf(err, 256, "connection lost: %s", strerror(errno));
+            snprintf(err, SL_ERRLEN, "connection lost: %s", strerror(errno));
             break;
         }
     }

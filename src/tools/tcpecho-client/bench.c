@@ -38,13 +38,6 @@ struct bench_worker {
     int failed;
 };
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static int worker_fail(struct bench_worker *w, const char *what)
 {
     snprintf(w->err, SL_ERRLEN, "%s: %s", what, strerror(errno));
@@ -104,7 +97,7 @@ static int drive(struct bench_worker *w, unsigned long roundtrips, uint32_t *lat
     size_t active = 0, nlat = 0;
     for (size_t i = 0; i < w->nconns; i++) {
         struct bench_conn *c = &w->conns[i];
-        *c = (struct bench_conn){.fd = c->fd, .t0 = now_ns()};
+        *c = (struct bench_conn){.fd = c->fd, .t0 = sl_monotonic_ns()};
         if (push(w, c, msg) < 0)
             return -1;
         active++;
@@ -133,7 +126,7 @@ static int drive(struct bench_worker *w, unsigned long roundtrips, uint32_t *lat
                 return -1;
             if (rc == 0)
                 continue;
-            uint64_t dt = now_ns() - c->t0;
+            uint64_t dt = sl_monotonic_ns() - c->t0;
             if (lat)
                 lat[nlat++] = dt > UINT32_MAX ? UINT32_MAX : (uint32_t)dt;
             if (++c->done == roundtrips) {
@@ -141,7 +134,7 @@ static int drive(struct bench_worker *w, unsigned long roundtrips, uint32_t *lat
                 continue;
             }
             c->sent = c->got = 0;
-            c->t0 = now_ns();
+            c->t0 = sl_monotonic_ns();
             if (push(w, c, msg) < 0)
                 return -1;
         }
@@ -246,10 +239,10 @@ static int run_pingpong(const char *prog, const struct bench_options *opt)
         }
     }
     pthread_barrier_wait(&start);
-    uint64_t t0 = now_ns();
+    uint64_t t0 = sl_monotonic_ns();
     for (unsigned long i = 0; i < nw; i++)
         pthread_join(tids[i], NULL);
-    double secs = (double)(now_ns() - t0) / 1e9;
+    double secs = (double)(sl_monotonic_ns() - t0) / 1e9;
     pthread_barrier_destroy(&start);
 
     rc = SL_EXIT_OK;
@@ -294,7 +287,7 @@ static int run_idle(const char *prog, const struct bench_options *opt)
 
     if (fds == NULL)
         return sl_cli_fail(prog, "out of memory");
-    uint64_t t0 = now_ns();
+    uint64_t t0 = sl_monotonic_ns();
     for (; open_ok < opt->idle; open_ok++) {
         char back;
         int fd = connect_one(prog, opt);
@@ -314,7 +307,7 @@ static int run_idle(const char *prog, const struct bench_options *opt)
         fds[open_ok] = fd;
     }
     printf("idle connections: %lu open and served in %.2f s\n", open_ok,
-           (double)(now_ns() - t0) / 1e9);
+           (double)(sl_monotonic_ns() - t0) / 1e9);
     fflush(stdout);
     if (rc == SL_EXIT_OK)
         hold(opt->hold_ms);

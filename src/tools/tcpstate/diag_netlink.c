@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "sockets.h"
+#include "diag.h"
 
 /* Big enough for a few hundred sockets per recv; the dump spans many. */
 #define NL_BUFSIZE 32768

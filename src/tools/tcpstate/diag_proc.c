@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "sockets.h"
+#include "diag.h"
 
 /* The kernel prints each 32-bit word of the address with %08X of its
  * in-memory value, so parsing it back as a native integer and copying the
