@@ -1,8 +1,9 @@
 /* The notes' TCP server, steps 6-8, written once: a thread per connection.
  *
- * A server's main() does steps 1-5 itself (sl_startup, sl_listen_tcp) and
- * hands the listening socket to sl_server_run(), which accepts (6) until a
- * stop is requested and gives each connection its own thread. That thread
+ * A server's main() does step 1 itself (sl_startup), then steps 2-5 with
+ * sl_server_listen() (sl_listen_tcp, and SIGINT/SIGTERM turned into a stop
+ * request), and sl_server_run() accepts (6) until a stop is requested,
+ * giving each connection its own thread. That thread
  * runs the tool's SERVE function (7, communicate) and then closes the
  * connection (8); the tool never closes it. Around that the module keeps
  * what every server needs and what each used to write for itself:
@@ -31,6 +32,7 @@
 
 #include "socklab/addr.h"
 #include "socklab/err.h"
+#include "socklab/shutdown.h"
 #include "socklab/trace.h"
 
 struct sl_server;
@@ -49,7 +51,7 @@ enum sl_server_log_level {
 };
 
 struct sl_server_config {
-    const struct sl_trace *trace; /* steps 6 and 8 are traced here; may be NULL */
+    struct sl_trace *trace; /* steps 2-8 are traced here; may be NULL */
     /* Step 7 for CONN, in its own thread. It must not close CONN->fd. */
     void (*serve)(struct sl_conn *conn, void *ctx);
     void *ctx; /* the tool's, passed to SERVE and LOG */
@@ -64,7 +66,9 @@ struct sl_server_config {
 
 struct sl_server {
     struct sl_server_config cfg;
-    pthread_mutex_t lock; /* guards the fields below */
+    int lfd;                 /* the listening socket (sl_server_listen), or -1 */
+    struct sl_shutdown stop; /* SIGINT/SIGTERM: the trace's pauses read it too */
+    pthread_mutex_t lock;    /* guards the fields below */
     pthread_cond_t changed;
     struct sl_conn *conns;
     unsigned long nconns;
@@ -75,15 +79,25 @@ struct sl_server {
 /* Prepares S with a copy of CFG. Returns 0, or -1 with ERR filled. */
 int sl_server_init(struct sl_server *s, const struct sl_server_config *cfg, char err[SL_ERRLEN]);
 
+/* Steps 2-5 (socket, address, bind, listen: see sl_listen_tcp) on
+ * HOST/PORT/FAMILY, and from here on SIGINT/SIGTERM request a stop (and
+ * end a --step pause of the trace). Call from main before any thread.
+ * Returns the listening fd, or -1 with ERR filled. */
+int sl_server_listen(struct sl_server *s, const char *host, const char *port, int family,
+                     int backlog, char err[SL_ERRLEN]);
+
+/* Asks sl_server_run() to return, as SIGINT would. */
+void sl_server_request_stop(struct sl_server *s);
+
 enum sl_server_end {
     SL_SERVER_STOPPED, /* STOP_FD became readable */
     SL_SERVER_DONE,    /* ACCEPT_LIMIT connections were served and have ended */
 };
 
-/* Step 6: accepts on LFD, a thread per connection, until STOP_FD becomes
- * readable or (with an accept limit) the last connection has ended.
- * Connections still running are left to sl_server_stop(). */
-enum sl_server_end sl_server_run(struct sl_server *s, int lfd, int stop_fd);
+/* Step 6: accepts, a thread per connection, until a stop is requested or
+ * (with an accept limit) the last connection has ended. Connections still
+ * running are left to sl_server_stop(). */
+enum sl_server_end sl_server_run(struct sl_server *s);
 
 /* Connections alive right now. */
 unsigned long sl_server_clients(struct sl_server *s);
@@ -91,14 +105,11 @@ unsigned long sl_server_clients(struct sl_server *s);
 /* The hello is over: from now on CONN's receives wait IDLE_MS at most. */
 void sl_conn_hello_done(struct sl_conn *conn);
 
-/* Stop-all: shuts the read side of every connection (its SERVE sees
- * end-of-stream), waits up to GRACE_MS for the threads, then shuts the
- * rest down entirely and waits one more second. Threads still running then
- * are left to finish on their own (S stays valid: see above). */
+/* Stop-all: closes the listening socket, shuts the read side of every
+ * connection (its SERVE sees end-of-stream), waits up to GRACE_MS for the
+ * threads, then shuts the rest down entirely and waits one more second.
+ * Then it releases S, except what a thread still running could touch:
+ * such a thread finishes on its own (S stays valid: see above). */
 void sl_server_stop(struct sl_server *s, int grace_ms);
-
-/* Releases S once sl_server_stop() saw every thread end; else keeps what
- * a late thread could still touch. */
-void sl_server_free(struct sl_server *s);
 
 #endif

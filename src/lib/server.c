@@ -35,6 +35,7 @@ static void server_log(struct sl_server *s, enum sl_server_log_level level, cons
 int sl_server_init(struct sl_server *s, const struct sl_server_config *cfg, char err[SL_ERRLEN])
 {
     s->cfg = *cfg;
+    s->lfd = -1;
     s->conns = NULL;
     s->nconns = 0;
     s->accepted = 0;
@@ -55,6 +56,24 @@ int sl_server_init(struct sl_server *s, const struct sl_server_config *cfg, char
         return -1;
     }
     return 0;
+}
+
+int sl_server_listen(struct sl_server *s, const char *host, const char *port, int family,
+                     int backlog, char err[SL_ERRLEN])
+{
+    /* The stop watcher is the trace's too (sl_trace_watch_stop): it lives
+     * in S, which outlives every thread that reads the trace. */
+    if (sl_shutdown_init(&s->stop, s->cfg.trace, err) < 0)
+        return -1;
+    s->lfd = sl_listen_tcp(host, port, family, backlog, s->cfg.trace, err);
+    if (s->lfd < 0)
+        sl_shutdown_free(&s->stop);
+    return s->lfd;
+}
+
+void sl_server_request_stop(struct sl_server *s)
+{
+    sl_shutdown_request(&s->stop);
 }
 
 /* SO_RCVTIMEO makes a blocking recv() give up after MS; sl_recv_some and
@@ -182,15 +201,16 @@ static bool limit_reached(struct sl_server *s)
     return reached;
 }
 
-enum sl_server_end sl_server_run(struct sl_server *s, int lfd, int stop_fd)
+enum sl_server_end sl_server_run(struct sl_server *s)
 {
     char err[SL_ERRLEN];
+    int stop_fd = sl_shutdown_fd(&s->stop);
     int64_t last_complaint = -1000;
 
     while (!limit_reached(s)) {
         struct sockaddr_storage peer;
         socklen_t peerlen = sizeof peer;
-        int fd = sl_accept(lfd, stop_fd, &peer, &peerlen, s->cfg.trace, err);
+        int fd = sl_accept(s->lfd, stop_fd, &peer, &peerlen, s->cfg.trace, err);
         if (fd >= 0) {
             admit(s, fd, &peer, peerlen);
             continue;
@@ -230,28 +250,29 @@ static bool shut_and_wait(struct sl_server *s, int how, int wait_ms)
     return s->nconns == 0;
 }
 
-void sl_server_stop(struct sl_server *s, int grace_ms)
+/* Releases what no thread can touch any more. */
+static void server_free(struct sl_server *s)
 {
-    pthread_mutex_lock(&s->lock);
-    /* Readers wake with end-of-stream; writers may still finish, e.g. a
-     * goodbye line. A client that reads nothing blocks its writer: after
-     * the grace time both directions are cut. */
-    if (!shut_and_wait(s, SHUT_RD, grace_ms))
-        shut_and_wait(s, SHUT_RDWR, 1000);
-    pthread_mutex_unlock(&s->lock);
-}
-
-void sl_server_free(struct sl_server *s)
-{
-    pthread_mutex_lock(&s->lock);
-    bool idle = s->nconns == 0;
-    pthread_mutex_unlock(&s->lock);
-    if (!idle)
-        return; /* a late thread still needs the lock and the pipe */
     for (int i = 0; i < 2; i++)
         if (s->done_pipe[i] >= 0)
             close(s->done_pipe[i]);
     s->done_pipe[0] = s->done_pipe[1] = -1;
     pthread_cond_destroy(&s->changed);
     pthread_mutex_destroy(&s->lock);
+}
+
+void sl_server_stop(struct sl_server *s, int grace_ms)
+{
+    if (s->lfd >= 0)
+        close(s->lfd);
+    s->lfd = -1;
+    pthread_mutex_lock(&s->lock);
+    /* Readers wake with end-of-stream; writers may still finish, e.g. a
+     * goodbye line. A client that reads nothing blocks its writer: after
+     * the grace time both directions are cut. */
+    bool idle = shut_and_wait(s, SHUT_RD, grace_ms) || shut_and_wait(s, SHUT_RDWR, 1000);
+    pthread_mutex_unlock(&s->lock);
+    sl_shutdown_free(&s->stop); /* its state stays readable for late threads */
+    if (idle)
+        server_free(s); /* else a late thread still needs the lock and the pipe */
 }

@@ -45,9 +45,7 @@ int __wrap_accept(int fd, struct sockaddr *addr, socklen_t *len)
 /* What the serve functions saw, and what the log said. */
 struct fixture {
     struct sl_server server;
-    int lfd;
     char port[8];
-    int stop[2];
     pthread_t runner;
     enum sl_server_end end;
     atomic_bool run_returned;
@@ -109,7 +107,7 @@ static void serve_flood(struct sl_conn *conn, void *ctx)
 static void *run_server(void *arg)
 {
     struct fixture *f = arg;
-    f->end = sl_server_run(&f->server, f->lfd, f->stop[0]);
+    f->end = sl_server_run(&f->server);
     atomic_store(&f->run_returned, true);
     return NULL;
 }
@@ -125,12 +123,11 @@ static struct fixture *start(struct sl_server_config cfg)
     cfg.ctx = &f;
     cfg.log = test_log;
     assert_int_equal(sl_server_init(&f.server, &cfg, err), 0);
-    f.lfd = sl_listen_tcp("127.0.0.1", "0", AF_INET, 16, NULL, err);
-    assert_true(f.lfd >= 0);
+    int lfd = sl_server_listen(&f.server, "127.0.0.1", "0", AF_INET, 16, err);
+    assert_true(lfd >= 0);
     char where[SL_ADDRSTRLEN];
-    sl_format_local(f.lfd, where, sizeof where);
+    sl_format_local(lfd, where, sizeof where);
     snprintf(f.port, sizeof f.port, "%s", strrchr(where, ':') + 1);
-    assert_int_equal(pipe(f.stop), 0);
     assert_int_equal(pthread_create(&f.runner, NULL, run_server, &f), 0);
     return &f;
 }
@@ -138,14 +135,10 @@ static struct fixture *start(struct sl_server_config cfg)
 /* Requests the stop, waits for the loop, stops everyone by GRACE_MS. */
 static void finish(struct fixture *f, int grace_ms)
 {
-    assert_int_equal(write(f->stop[1], "x", 1), 1);
+    sl_server_request_stop(&f->server);
     pthread_join(f->runner, NULL);
     sl_server_stop(&f->server, grace_ms);
-    assert_int_equal(sl_server_clients(&f->server), 0);
-    sl_server_free(&f->server);
-    close(f->lfd);
-    close(f->stop[0]);
-    close(f->stop[1]);
+    assert_int_equal(f->server.nconns, 0); /* every thread ended by the deadline */
     pthread_mutex_destroy(&f->log_lock);
 }
 
@@ -247,10 +240,7 @@ static void test_accept_limit_ends_after_the_last_connection(void **state)
     pthread_join(f->runner, NULL);
     assert_int_equal(f->end, SL_SERVER_DONE);
     sl_server_stop(&f->server, 100);
-    sl_server_free(&f->server);
-    close(f->lfd);
-    close(f->stop[0]);
-    close(f->stop[1]);
+    pthread_mutex_destroy(&f->log_lock);
 }
 
 static void test_idle_limit_ends_a_silent_connection(void **state)

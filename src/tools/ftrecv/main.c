@@ -114,7 +114,6 @@ int main(int argc, char **argv)
     /* Static: threads cut off at the stop deadline may outlive main. */
     static struct ftrecv r;
     static struct sl_server server;
-    static struct sl_shutdown stop;
     struct options opt = {.r = &r};
     char err[SL_ERRLEN];
 
@@ -124,8 +123,7 @@ int main(int argc, char **argv)
     if (rc != SL_CLI_NEXT)
         return rc;
     r.verbose = opt.cli.verbose;
-    if (sl_trace_init(&r.trace, SL_ROLE_TCP_SERVER, opt.cli.trace, opt.cli.step) < 0)
-        return sl_cli_fail(prog, "--step: %s", strerror(errno));
+    atomic_init(&r.last_status, -1);
     r.dirfd = open(opt.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (r.dirfd < 0)
         return sl_cli_fail(prog, "directory %s: %s", opt.dir, strerror(errno));
@@ -135,40 +133,30 @@ int main(int argc, char **argv)
         .log = ftrecv_log,
         .ctx = &r,
         .max_clients = opt.cli.max_clients,
-        .full_line = NULL, /* the protocol's busy answer comes with the hello timeout work */
         .accept_limit = opt.once ? 1 : 0,
     };
-    atomic_init(&r.last_status, -1);
-    if (sl_server_init(&server, &cfg, err) < 0)
-        return sl_cli_fail(prog, "%s", err);
+    if (sl_trace_init(&r.trace, SL_ROLE_TCP_SERVER, opt.cli.trace, opt.cli.step) < 0 ||
+        sl_server_init(&server, &cfg, err) < 0)
+        return sl_cli_fail(prog, "set-up: %s", strerror(errno));
 
     /* 1. protocol version */
-    if (sl_startup(&r.trace, err) < 0 || sl_shutdown_init(&stop, &r.trace, err) < 0)
+    if (sl_startup(&r.trace, err) < 0)
         return sl_cli_fail(prog, "%s", err);
-
     /* 2. socket  3. address  4. bind  5. listen */
-    int lfd = sl_listen_tcp(opt.cli.bind, opt.cli.port, opt.cli.family, 128, &r.trace, err);
-    if (lfd < 0) {
-        sl_shutdown_free(&stop);
+    int lfd = sl_server_listen(&server, opt.cli.bind, opt.cli.port, opt.cli.family, 128, err);
+    if (lfd < 0)
         return sl_cli_fail(prog, "%s", err);
-    }
     sl_cli_print_listening(lfd);
-
     /* 6. accept senders, a thread each: 7. communicate (serve_sender)  8. close.
-     * With --once: the first sender, then its status is ours. */
-    enum sl_server_end end = sl_server_run(&server, lfd, sl_shutdown_fd(&stop));
+     * With --once: the first sender, and its status is ours. */
+    enum sl_server_end end = sl_server_run(&server);
 
-    close(lfd);
     /* Transfers still running end here; their partial files stay for a resume. */
     sl_server_stop(&server, 5000);
-    sl_server_free(&server);
-    sl_shutdown_free(&stop);
     close(r.dirfd);
     rc = SL_EXIT_OK;
-    if (opt.once)
-        rc = end == SL_SERVER_DONE && atomic_load(&r.last_status) == 0 ? SL_EXIT_OK
-                                                                       : SL_EXIT_FAILURE;
-
+    if (opt.once && (end != SL_SERVER_DONE || atomic_load(&r.last_status) != 0))
+        rc = SL_EXIT_FAILURE;
     /* 9. cleanup */
     sl_cleanup(&r.trace);
     return rc;

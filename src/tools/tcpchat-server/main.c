@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "chat.h"
 #include "socklab/socklab.h"
@@ -39,7 +38,6 @@ int main(int argc, char **argv)
      * stop deadline) must not find its room gone from under it. */
     static struct chat_room room;
     static struct sl_server server;
-    static struct sl_shutdown stop;
     static char full_line[96];
     struct sl_cli_common opt;
     char err[SL_ERRLEN];
@@ -48,10 +46,6 @@ int main(int argc, char **argv)
     int rc = sl_cli_parse_server(argc, argv, prog, &spec, &opt);
     if (rc != SL_CLI_NEXT)
         return rc;
-    room.prog = prog;
-    room.verbose = opt.verbose;
-    if (sl_trace_init(&room.trace, SL_ROLE_TCP_SERVER, opt.trace, opt.step) < 0)
-        return sl_cli_fail(prog, "--step: %s", strerror(errno));
     snprintf(full_line, sizeof full_line, "!!! server full (%lu clients), try again later\n",
              opt.max_clients);
     const struct sl_server_config cfg = {
@@ -62,33 +56,28 @@ int main(int argc, char **argv)
         .max_clients = opt.max_clients,
         .full_line = full_line,
     };
-    if (room_init(&room) < 0 || sl_server_init(&server, &cfg, err) < 0)
-        return sl_cli_fail(prog, "initialisation failed");
+    room.prog = prog;
+    room.verbose = opt.verbose;
+    if (sl_trace_init(&room.trace, SL_ROLE_TCP_SERVER, opt.trace, opt.step) < 0 ||
+        room_init(&room) < 0 || sl_server_init(&server, &cfg, err) < 0)
+        return sl_cli_fail(prog, "set-up: %s", strerror(errno));
     (void)sl_raise_nofile(NULL); /* one descriptor per client */
 
     /* 1. protocol version */
-    if (sl_startup(&room.trace, err) < 0 || sl_shutdown_init(&stop, &room.trace, err) < 0)
+    if (sl_startup(&room.trace, err) < 0)
         return sl_cli_fail(prog, "%s", err);
-
     /* 2. socket  3. address  4. bind  5. listen */
-    int lfd = sl_listen_tcp(opt.bind, opt.port, opt.family, BACKLOG, &room.trace, err);
-    if (lfd < 0) {
-        sl_shutdown_free(&stop);
+    int lfd = sl_server_listen(&server, opt.bind, opt.port, opt.family, BACKLOG, err);
+    if (lfd < 0)
         return sl_cli_fail(prog, "%s", err);
-    }
     sl_cli_print_listening(lfd);
-
     /* 6. accept clients, a thread each: 7. communicate (chat_serve)  8. close */
-    sl_server_run(&server, lfd, sl_shutdown_fd(&stop));
+    sl_server_run(&server);
 
     if (opt.verbose)
         sl_cli_log(prog, "shutting down");
-    close(lfd);
-    room_close(&room); /* "*** server shutting down" to everyone */
-    sl_server_stop(&server, 2000);
-    sl_server_free(&server);
-    sl_shutdown_free(&stop);
-
+    room_close(&room);             /* "*** server shutting down" to everyone */
+    sl_server_stop(&server, 2000); /* 8. for the clients still there */
     /* 9. cleanup */
     sl_cleanup(&room.trace);
     return SL_EXIT_OK;

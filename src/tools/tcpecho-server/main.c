@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "echo_server.h"
 #include "socklab/socklab.h"
@@ -29,7 +28,6 @@ int main(int argc, char **argv)
     /* Static: a client thread still running when main returns (after the
      * stop deadline) must not find its server gone from under it. */
     static struct echo_server srv;
-    static struct sl_shutdown stop;
     struct sl_cli_common opt;
     char err[SL_ERRLEN];
 
@@ -39,8 +37,6 @@ int main(int argc, char **argv)
         return rc;
     srv.prog = prog;
     srv.verbose = opt.verbose;
-    if (sl_trace_init(&srv.trace, SL_ROLE_TCP_SERVER, opt.trace, opt.step) < 0)
-        return sl_cli_fail(prog, "--step: %s", strerror(errno));
     const struct sl_server_config cfg = {
         .trace = &srv.trace,
         .serve = echo_serve,
@@ -48,33 +44,24 @@ int main(int argc, char **argv)
         .ctx = &srv,
         .max_clients = opt.max_clients,
     };
-    if (sl_server_init(&srv.server, &cfg, err) < 0)
-        return sl_cli_fail(prog, "%s", err);
-    /* One descriptor per client: take all the system allows us. */
-    (void)sl_raise_nofile(NULL);
+    if (sl_trace_init(&srv.trace, SL_ROLE_TCP_SERVER, opt.trace, opt.step) < 0 ||
+        sl_server_init(&srv.server, &cfg, err) < 0)
+        return sl_cli_fail(prog, "set-up: %s", strerror(errno));
+    (void)sl_raise_nofile(NULL); /* one descriptor per client: all we may */
 
     /* 1. protocol version */
-    if (sl_startup(&srv.trace, err) < 0 || sl_shutdown_init(&stop, &srv.trace, err) < 0)
+    if (sl_startup(&srv.trace, err) < 0)
         return sl_cli_fail(prog, "%s", err);
-
     /* 2. socket  3. address  4. bind  5. listen */
-    int lfd = sl_listen_tcp(opt.bind, opt.port, opt.family, BACKLOG, &srv.trace, err);
-    if (lfd < 0) {
-        sl_shutdown_free(&stop);
+    int lfd = sl_server_listen(&srv.server, opt.bind, opt.port, opt.family, BACKLOG, err);
+    if (lfd < 0)
         return sl_cli_fail(prog, "%s", err);
-    }
     sl_cli_print_listening(lfd);
-
     /* 6. accept, one thread per client: 7. communicate (echo_serve)  8. close */
-    sl_server_run(&srv.server, lfd, sl_shutdown_fd(&stop));
-
+    sl_server_run(&srv.server);
     if (opt.verbose)
         sl_cli_log(prog, "shutting down");
-    close(lfd);
-    sl_server_stop(&srv.server, 2000);
-    sl_server_free(&srv.server);
-    sl_shutdown_free(&stop);
-
+    sl_server_stop(&srv.server, 2000); /* 8. for the clients still there */
     /* 9. cleanup */
     sl_cleanup(&srv.trace);
     return SL_EXIT_OK;
