@@ -10,7 +10,8 @@
 #include <stddef.h>
 #include <termios.h>
 
-#define CHAT_LINE_MAX 4096             /* what the server accepts per line */
+#include "socklab/chat_proto.h" /* SL_CHAT_LINE_MAX: what the server accepts per line */
+
 #define CHAT_RECV_LINE_MAX (16 * 1024) /* server lines: a nick + sanitised text */
 
 struct chat_ui {
@@ -20,7 +21,7 @@ struct chat_ui {
     bool decorate;        /* stdout is a terminal: timestamps, sanitising */
     bool color;           /* ... and colours (unless NO_COLOR) */
     pthread_mutex_t lock; /* terminal output and the line being typed */
-    char edit[CHAT_LINE_MAX];
+    char edit[SL_CHAT_LINE_MAX];
     size_t edit_len;
     struct termios saved;
     bool raw;
