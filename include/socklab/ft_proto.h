@@ -1,7 +1,22 @@
-/* The file-transfer protocol of ftsend/ftrecv (docs/protocol.md, "File
- * transfer"): fixed binary headers in network byte order. Encoding and
- * parsing are pure functions on buffers, so they can be unit-tested and
- * fuzzed without a socket. */
+/* The file-transfer protocol of ftsend/ftrecv, version 1 (docs/protocol.md,
+ * "File transfer"): fixed binary messages in network byte order.
+ *
+ * Every message has its encoder and its decoder here, and no program packs
+ * or unpacks a protocol byte itself: the wire format lives in this module
+ * only. Encoders and decoders are pure functions on buffers, so they can be
+ * unit-tested and fuzzed without a socket; sl_ft_recv_header() and
+ * sl_ft_recv_answer() read one whole message from a socket with them.
+ *
+ *   sender                          receiver
+ *   HELLO                  ---->
+ *                          <----    HELLO
+ *   FILE header            ---->                       (or END: the session is over)
+ *                          <----    GO offset  |  REFUSED code message
+ *   content, trailer       ---->                       (after GO only)
+ *                          <----    STORED name  |  FAILED code message
+ *
+ * Decoders trust nothing: every length is checked against the SL_FT_*_MAX
+ * below before a byte of what it announces is read. */
 #ifndef SOCKLAB_FT_PROTO_H
 #define SOCKLAB_FT_PROTO_H
 
@@ -12,69 +27,121 @@
 
 #include "socklab/err.h"
 
-#define FT_MAGIC "SLFT"
-#define FT_VERSION 1
-#define FT_HELLO_LEN 8
-#define FT_NAME_MAX 4096      /* bytes in a relative path */
-#define FT_COMPONENT_MAX 255  /* bytes in one path component */
-#define FT_HEADER_FIXED 23    /* type, name length, mode, size, mtime */
-#define FT_HEADER_MAX (FT_HEADER_FIXED + FT_NAME_MAX)
+#define SL_FT_MAGIC "SLFT"
+#define SL_FT_VERSION 1
+#define SL_FT_HELLO_LEN 8       /* magic, version, status, 2 reserved */
+#define SL_FT_NAME_MAX 4096     /* bytes in a relative path */
+#define SL_FT_COMPONENT_MAX 255 /* bytes in one path component */
+#define SL_FT_HEADER_FIXED 23   /* type, name length, mode, size, mtime */
+#define SL_FT_HEADER_MAX (SL_FT_HEADER_FIXED + SL_FT_NAME_MAX)
+#define SL_FT_TRAILER_LEN 4   /* the CRC-32C of the whole file */
+#define SL_FT_MESSAGE_MAX 256 /* bytes of a REFUSED/FAILED message; longer ones are cut */
+/* A stored name is the offered name, or with its last component numbered
+ * on a clash ("a/b.c" -> "a/b.9999.c"): at most 5 bytes longer. */
+#define SL_FT_STORED_MAX (SL_FT_NAME_MAX + 5)
+#define SL_FT_GO_LEN 9      /* status, offset */
+#define SL_FT_ERROR_FIXED 5 /* status, code, message length */
+#define SL_FT_ERROR_MAX (SL_FT_ERROR_FIXED + SL_FT_MESSAGE_MAX)
+#define SL_FT_STORED_FIXED 3                                     /* status, name length */
+#define SL_FT_ANSWER_MAX (SL_FT_STORED_FIXED + SL_FT_STORED_MAX) /* the longest answer */
 
-enum ft_type { FT_FILE = 1, FT_END = 2 };
+enum sl_ft_type { SL_FT_FILE = 1, SL_FT_END = 2 };
 
-/* Receiver answers: before the data (offer) and after it (result). */
-enum ft_status { FT_GO = 0, FT_REFUSED = 1, FT_STORED = 0, FT_FAILED = 1 };
+/* The receiver's two answers: to a header (offer) and to a trailer
+ * (result). Their first byte, the status, means GO/REFUSED in the first
+ * and STORED/FAILED in the second. */
+enum sl_ft_answer_kind { SL_FT_OFFER = 1, SL_FT_RESULT = 2 };
+enum sl_ft_status { SL_FT_GO = 0, SL_FT_REFUSED = 1, SL_FT_STORED = 0, SL_FT_FAILED = 1 };
 
-enum ft_code {
-    FT_E_MALFORMED = 1, /* the stream cannot be parsed: the connection ends */
-    FT_E_NAME = 2,      /* the name is not a safe relative path */
-    FT_E_TOO_BIG = 3,   /* over --max-size */
-    FT_E_NO_SPACE = 4,  /* not enough free space in DIR */
-    FT_E_BUSY = 5,      /* the same file is arriving from another sender */
-    FT_E_IO = 6,        /* the receiver could not write it */
-    FT_E_CHECKSUM = 7,  /* the content does not match the sender's CRC-32C */
+enum sl_ft_code {
+    SL_FT_E_MALFORMED = 1, /* the stream cannot be parsed: the connection ends */
+    SL_FT_E_NAME = 2,      /* the name is not a safe relative path */
+    SL_FT_E_TOO_BIG = 3,   /* over --max-size */
+    SL_FT_E_NO_SPACE = 4,  /* not enough free space in DIR */
+    SL_FT_E_BUSY = 5,      /* the same file is arriving from another sender */
+    SL_FT_E_IO = 6,        /* the receiver could not write it */
+    SL_FT_E_CHECKSUM = 7,  /* the content does not match the sender's CRC-32C */
 };
 
-struct ft_file_header {
-    uint8_t type;      /* FT_FILE or FT_END (then nothing else is used) */
-    uint32_t mode;     /* permission bits; only 0777 are ever applied */
-    uint64_t size;     /* bytes of content, < 2^63 */
-    int64_t mtime;     /* seconds since the epoch */
-    uint16_t name_len; /* bytes of name, 1..FT_NAME_MAX */
-    char name[FT_NAME_MAX + 1]; /* UTF-8, '/'-separated, NUL-terminated here */
+struct sl_ft_header {
+    uint8_t type;                  /* SL_FT_FILE or SL_FT_END (then nothing else is used) */
+    uint32_t mode;                 /* permission bits; only 0777 are ever applied */
+    uint64_t size;                 /* bytes of content, < 2^63 */
+    int64_t mtime;                 /* seconds since the epoch */
+    uint16_t name_len;             /* bytes of name, 1..SL_FT_NAME_MAX */
+    char name[SL_FT_NAME_MAX + 1]; /* UTF-8, '/'-separated, NUL-terminated here */
+};
+
+struct sl_ft_answer {
+    uint8_t status;    /* enum sl_ft_status */
+    uint64_t offset;   /* GO: bytes of the file the receiver already has */
+    uint16_t code;     /* REFUSED, FAILED: enum sl_ft_code (others may come) */
+    uint16_t text_len; /* bytes of text */
+    /* REFUSED, FAILED: the message; STORED: the name used. Raw bytes from
+     * the peer (sanitise before showing), NUL-terminated here. */
+    char text[SL_FT_STORED_MAX + 1];
 };
 
 /* The 8-byte hello, sent by the sender and echoed by the receiver. */
-void ft_encode_hello(uint8_t out[FT_HELLO_LEN], uint8_t status);
+void sl_ft_encode_hello(uint8_t out[SL_FT_HELLO_LEN], uint8_t status);
 
 /* Checks a hello. Returns 0, or -1 with ERR filled. *STATUS gets its status. */
-int ft_parse_hello(const uint8_t in[FT_HELLO_LEN], uint8_t *status, char err[SL_ERRLEN]);
+int sl_ft_decode_hello(const uint8_t in[SL_FT_HELLO_LEN], uint8_t *status, char err[SL_ERRLEN]);
 
-/* Writes H to OUT (room for FT_HEADER_MAX); returns its length. */
-size_t ft_encode_file_header(const struct ft_file_header *h, uint8_t *out);
+/* Writes H to OUT and returns its length: SL_FT_HEADER_FIXED + name_len
+ * for a FILE (at most SL_FT_HEADER_MAX), 1 for SL_FT_END (the byte END). */
+size_t sl_ft_encode_header(const struct sl_ft_header *h, uint8_t *out);
 
-/* Parses a file header from the LEN bytes at IN. Returns:
- *   -1         malformed (ERR says why): bad type, zero or huge name length,
- *              size >= 2^63;
+/* The decoders of variable-length messages are incremental. Each takes
+ * the LEN bytes at IN and returns:
+ *   -1         malformed (ERR says why);
  *   T > LEN    incomplete: read until T bytes are there and call again;
- *   T <= LEN   parsed, H filled, the header was T bytes long.
- * The name is not checked here: see ft_check_name(). */
-ssize_t ft_parse_file_header(const uint8_t *in, size_t len, struct ft_file_header *h,
-                             char err[SL_ERRLEN]);
+ *   T <= LEN   decoded, the message was T bytes long.
+ * T never exceeds the message's SL_FT_*_MAX, and LEN 0 asks for 1 byte. */
+
+/* A FILE header or END. Malformed: a type neither FILE nor END, a name
+ * length of 0 or over SL_FT_NAME_MAX, a size of 2^63 or more. The name is
+ * not checked here: see sl_ft_check_name(). */
+ssize_t sl_ft_decode_header(const uint8_t *in, size_t len, struct sl_ft_header *h,
+                            char err[SL_ERRLEN]);
+
+/* The trailer after the content: the CRC-32C of the whole file. */
+void sl_ft_encode_trailer(uint8_t out[SL_FT_TRAILER_LEN], uint32_t crc);
+uint32_t sl_ft_decode_trailer(const uint8_t in[SL_FT_TRAILER_LEN]);
+
+/* GO: the receiver wants the content from OFFSET on. Returns SL_FT_GO_LEN. */
+size_t sl_ft_encode_go(uint8_t out[SL_FT_GO_LEN], uint64_t offset);
+
+/* REFUSED (offer) or FAILED (result), the same bytes: CODE and MSG (LEN
+ * bytes, of which the first SL_FT_MESSAGE_MAX are sent). OUT has room for
+ * SL_FT_ERROR_MAX. Returns the length. */
+size_t sl_ft_encode_error(uint8_t *out, uint16_t code, const char *msg, size_t len);
+
+/* STORED: the file is verified and stored as NAME (LEN bytes, 1 to
+ * SL_FT_STORED_MAX). OUT has room for SL_FT_ANSWER_MAX. Returns the
+ * length, or 0 when LEN is out of range (nothing is written). */
+size_t sl_ft_encode_stored(uint8_t *out, const char *name, size_t len);
+
+/* An answer of KIND. Malformed: a status other than 0 and 1, a message
+ * over SL_FT_MESSAGE_MAX, a stored name empty or over SL_FT_STORED_MAX. */
+ssize_t sl_ft_decode_answer(const uint8_t *in, size_t len, enum sl_ft_answer_kind kind,
+                            struct sl_ft_answer *a, char err[SL_ERRLEN]);
 
 /* Is NAME (LEN bytes) a safe relative path to create under the receiving
  * directory? Refuses: empty, absolute, "." or ".." components, empty
  * components ("a//b", trailing "/"), NUL and control characters, invalid
- * UTF-8, components over 255 bytes, names over FT_NAME_MAX. Returns 0, or
- * -1 with ERR saying why. */
-int ft_check_name(const char *name, size_t len, char err[SL_ERRLEN]);
+ * UTF-8, components over 255 bytes, names over SL_FT_NAME_MAX. Returns 0,
+ * or -1 with ERR saying why. */
+int sl_ft_check_name(const char *name, size_t len, char err[SL_ERRLEN]);
 
-/* Big-endian helpers shared by both tools. */
-void ft_put_u16(uint8_t *p, uint16_t v);
-void ft_put_u32(uint8_t *p, uint32_t v);
-void ft_put_u64(uint8_t *p, uint64_t v);
-uint16_t ft_get_u16(const uint8_t *p);
-uint32_t ft_get_u32(const uint8_t *p);
-uint64_t ft_get_u64(const uint8_t *p);
+/* Reading one whole message from socket FD, byte counts checked by the
+ * decoder before anything they announce is read (src/lib/ft_io.c).
+ * Return 1 when the message is there; 0 when the peer closed the
+ * connection before its first byte (between messages: no error); -1 with
+ * ERR filled otherwise: errno EBADMSG when it is malformed, else the
+ * connection failed or ended inside the message. */
+int sl_ft_recv_header(int fd, struct sl_ft_header *h, char err[SL_ERRLEN]);
+int sl_ft_recv_answer(int fd, enum sl_ft_answer_kind kind, struct sl_ft_answer *a,
+                      char err[SL_ERRLEN]);
 
 #endif

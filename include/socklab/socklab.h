@@ -3,6 +3,8 @@
 #define SOCKLAB_H
 
 #include "socklab/addr.h"
+#include "socklab/bytes.h"
+#include "socklab/chat_proto.h"
 #include "socklab/cli.h"
 #include "socklab/crc32c.h"
 #include "socklab/err.h"

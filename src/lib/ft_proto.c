@@ -1,100 +1,69 @@
-/* File-transfer protocol: headers and the name check (see ft_proto.h). */
+/* File-transfer protocol: every message's bytes, and the name check (see
+ * ft_proto.h). Pure functions: no I/O here (that is ft_io.c). */
 #include "socklab/ft_proto.h"
 
 #include <string.h>
 
 #include "internal.h"
+#include "socklab/bytes.h"
 #include "socklab/utf8.h"
 
-void ft_put_u16(uint8_t *p, uint16_t v)
+void sl_ft_encode_hello(uint8_t out[SL_FT_HELLO_LEN], uint8_t status)
 {
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-void ft_put_u32(uint8_t *p, uint32_t v)
-{
-    ft_put_u16(p, (uint16_t)(v >> 16));
-    ft_put_u16(p + 2, (uint16_t)v);
-}
-
-void ft_put_u64(uint8_t *p, uint64_t v)
-{
-    ft_put_u32(p, (uint32_t)(v >> 32));
-    ft_put_u32(p + 4, (uint32_t)v);
-}
-
-uint16_t ft_get_u16(const uint8_t *p)
-{
-    return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-uint32_t ft_get_u32(const uint8_t *p)
-{
-    return ((uint32_t)ft_get_u16(p) << 16) | ft_get_u16(p + 2);
-}
-
-uint64_t ft_get_u64(const uint8_t *p)
-{
-    return ((uint64_t)ft_get_u32(p) << 32) | ft_get_u32(p + 4);
-}
-
-void ft_encode_hello(uint8_t out[FT_HELLO_LEN], uint8_t status)
-{
-    memcpy(out, FT_MAGIC, 4);
-    out[4] = FT_VERSION;
+    memcpy(out, SL_FT_MAGIC, 4);
+    out[4] = SL_FT_VERSION;
     out[5] = status;
     out[6] = out[7] = 0;
 }
 
-int ft_parse_hello(const uint8_t in[FT_HELLO_LEN], uint8_t *status, char err[SL_ERRLEN])
+int sl_ft_decode_hello(const uint8_t in[SL_FT_HELLO_LEN], uint8_t *status, char err[SL_ERRLEN])
 {
-    if (memcmp(in, FT_MAGIC, 4) != 0) {
+    if (memcmp(in, SL_FT_MAGIC, 4) != 0) {
         sl_errf(err, "not the socklab file-transfer protocol (bad magic)");
         return -1;
     }
-    if (in[4] != FT_VERSION) {
-        sl_errf(err, "protocol version %u, this program speaks %u", in[4], FT_VERSION);
+    if (in[4] != SL_FT_VERSION) {
+        sl_errf(err, "protocol version %u, this program speaks %u", in[4], SL_FT_VERSION);
         return -1;
     }
     *status = in[5];
     return 0;
 }
 
-size_t ft_encode_file_header(const struct ft_file_header *h, uint8_t *out)
+size_t sl_ft_encode_header(const struct sl_ft_header *h, uint8_t *out)
 {
     out[0] = h->type;
-    if (h->type != FT_FILE)
+    if (h->type != SL_FT_FILE)
         return 1;
-    ft_put_u16(out + 1, h->name_len);
-    ft_put_u32(out + 3, h->mode);
-    ft_put_u64(out + 7, h->size);
-    ft_put_u64(out + 15, (uint64_t)h->mtime);
-    memcpy(out + FT_HEADER_FIXED, h->name, h->name_len);
-    return FT_HEADER_FIXED + h->name_len;
+    sl_put_u16be(out + 1, h->name_len);
+    sl_put_u32be(out + 3, h->mode);
+    sl_put_u64be(out + 7, h->size);
+    sl_put_u64be(out + 15, (uint64_t)h->mtime);
+    memcpy(out + SL_FT_HEADER_FIXED, h->name, h->name_len);
+    return SL_FT_HEADER_FIXED + h->name_len;
 }
 
-ssize_t ft_parse_file_header(const uint8_t *in, size_t len, struct ft_file_header *h,
-                             char err[SL_ERRLEN])
+ssize_t sl_ft_decode_header(const uint8_t *in, size_t len, struct sl_ft_header *h,
+                            char err[SL_ERRLEN])
 {
     if (len < 1)
         return 1;
     h->type = in[0];
-    if (h->type == FT_END)
+    if (h->type == SL_FT_END)
         return 1;
-    if (h->type != FT_FILE) {
+    if (h->type != SL_FT_FILE) {
         sl_errf(err, "malformed header: unknown type %u", in[0]);
         return -1;
     }
-    if (len < FT_HEADER_FIXED)
-        return FT_HEADER_FIXED;
-    h->name_len = ft_get_u16(in + 1);
-    h->mode = ft_get_u32(in + 3);
-    h->size = ft_get_u64(in + 7);
-    h->mtime = (int64_t)ft_get_u64(in + 15);
-    if (h->name_len == 0 || h->name_len > FT_NAME_MAX) {
+    if (len < SL_FT_HEADER_FIXED)
+        return SL_FT_HEADER_FIXED;
+    h->name_len = sl_get_u16be(in + 1);
+    h->mode = sl_get_u32be(in + 3);
+    h->size = sl_get_u64be(in + 7);
+    h->mtime = (int64_t)sl_get_u64be(in + 15);
+    if (h->name_len == 0 || h->name_len > SL_FT_NAME_MAX) {
         sl_errf(err, "malformed header: name length %u (1-%d allowed)", h->name_len,
-                FT_NAME_MAX);
+                SL_FT_NAME_MAX);
         return -1;
     }
     if (h->size > (uint64_t)INT64_MAX) {
@@ -102,23 +71,108 @@ ssize_t ft_parse_file_header(const uint8_t *in, size_t len, struct ft_file_heade
                 (unsigned long long)h->size);
         return -1;
     }
-    size_t total = FT_HEADER_FIXED + (size_t)h->name_len;
+    size_t total = SL_FT_HEADER_FIXED + (size_t)h->name_len;
     if (len < total)
         return (ssize_t)total;
-    memcpy(h->name, in + FT_HEADER_FIXED, h->name_len);
+    memcpy(h->name, in + SL_FT_HEADER_FIXED, h->name_len);
     h->name[h->name_len] = '\0';
     return (ssize_t)total;
 }
 
-int ft_check_name(const char *name, size_t len, char err[SL_ERRLEN])
+void sl_ft_encode_trailer(uint8_t out[SL_FT_TRAILER_LEN], uint32_t crc)
 {
-    char clean[SL_SANITIZED_MAX(FT_NAME_MAX)];
+    sl_put_u32be(out, crc);
+}
+
+uint32_t sl_ft_decode_trailer(const uint8_t in[SL_FT_TRAILER_LEN])
+{
+    return sl_get_u32be(in);
+}
+
+size_t sl_ft_encode_go(uint8_t out[SL_FT_GO_LEN], uint64_t offset)
+{
+    out[0] = SL_FT_GO;
+    sl_put_u64be(out + 1, offset);
+    return SL_FT_GO_LEN;
+}
+
+size_t sl_ft_encode_error(uint8_t *out, uint16_t code, const char *msg, size_t len)
+{
+    if (len > SL_FT_MESSAGE_MAX)
+        len = SL_FT_MESSAGE_MAX;
+    out[0] = SL_FT_REFUSED; /* == SL_FT_FAILED */
+    sl_put_u16be(out + 1, code);
+    sl_put_u16be(out + 3, (uint16_t)len);
+    memcpy(out + SL_FT_ERROR_FIXED, msg, len);
+    return SL_FT_ERROR_FIXED + len;
+}
+
+size_t sl_ft_encode_stored(uint8_t *out, const char *name, size_t len)
+{
+    if (len == 0 || len > SL_FT_STORED_MAX)
+        return 0;
+    out[0] = SL_FT_STORED;
+    sl_put_u16be(out + 1, (uint16_t)len);
+    memcpy(out + SL_FT_STORED_FIXED, name, len);
+    return SL_FT_STORED_FIXED + len;
+}
+
+/* The LEN-prefixed text of an answer: FIXED bytes, the last two its length
+ * (at most MAX, at least MIN), then the text into A. */
+static ssize_t decode_text(const uint8_t *in, size_t len, size_t fixed, size_t min, size_t max,
+                           struct sl_ft_answer *a, char err[SL_ERRLEN])
+{
+    if (len < fixed)
+        return (ssize_t)fixed;
+    size_t n = sl_get_u16be(in + fixed - 2);
+    if (n < min || n > max) {
+        sl_errf(err, "malformed answer: text length %zu (%zu-%zu allowed)", n, min, max);
+        return -1;
+    }
+    if (len < fixed + n)
+        return (ssize_t)(fixed + n);
+    a->text_len = (uint16_t)n;
+    memcpy(a->text, in + fixed, n);
+    a->text[n] = '\0';
+    return (ssize_t)(fixed + n);
+}
+
+ssize_t sl_ft_decode_answer(const uint8_t *in, size_t len, enum sl_ft_answer_kind kind,
+                            struct sl_ft_answer *a, char err[SL_ERRLEN])
+{
+    if (len < 1)
+        return 1;
+    a->status = in[0];
+    a->offset = 0;
+    a->code = 0;
+    a->text_len = 0;
+    a->text[0] = '\0';
+    if (in[0] == SL_FT_REFUSED) { /* or FAILED: the same bytes */
+        if (len >= SL_FT_ERROR_FIXED)
+            a->code = sl_get_u16be(in + 1);
+        return decode_text(in, len, SL_FT_ERROR_FIXED, 0, SL_FT_MESSAGE_MAX, a, err);
+    }
+    if (in[0] != SL_FT_GO) { /* == SL_FT_STORED */
+        sl_errf(err, "malformed answer: unknown status %u", in[0]);
+        return -1;
+    }
+    if (kind == SL_FT_RESULT)
+        return decode_text(in, len, SL_FT_STORED_FIXED, 1, SL_FT_STORED_MAX, a, err);
+    if (len < SL_FT_GO_LEN)
+        return SL_FT_GO_LEN;
+    a->offset = sl_get_u64be(in + 1);
+    return SL_FT_GO_LEN;
+}
+
+int sl_ft_check_name(const char *name, size_t len, char err[SL_ERRLEN])
+{
+    char clean[SL_SANITIZED_MAX(SL_FT_NAME_MAX)];
     if (len == 0) {
         sl_errf(err, "empty name");
         return -1;
     }
-    if (len > FT_NAME_MAX) {
-        sl_errf(err, "name longer than %d bytes", FT_NAME_MAX);
+    if (len > SL_FT_NAME_MAX) {
+        sl_errf(err, "name longer than %d bytes", SL_FT_NAME_MAX);
         return -1;
     }
     if (name[0] == '/') {
@@ -145,8 +199,8 @@ int ft_check_name(const char *name, size_t len, char err[SL_ERRLEN])
             sl_errf(err, "'%.*s' path component", (int)n, p);
             return -1;
         }
-        if (n > FT_COMPONENT_MAX) {
-            sl_errf(err, "path component longer than %d bytes", FT_COMPONENT_MAX);
+        if (n > SL_FT_COMPONENT_MAX) {
+            sl_errf(err, "path component longer than %d bytes", SL_FT_COMPONENT_MAX);
             return -1;
         }
         if (!slash)

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "socklab/ft_proto.h"
+#include "socklab/bytes.h"
 
 static const unsigned char probe_magic[4] = {'S', 'L', 'P', 'B'};
 
@@ -15,11 +15,11 @@ void sl_probe_put_header(const struct sl_probe_header *h, unsigned char *buf)
     buf[4] = SL_PROBE_VERSION;
     buf[5] = h->type;
     buf[6] = buf[7] = 0;
-    ft_put_u32(buf + 8, h->session);
-    ft_put_u32(buf + 12, h->length);
-    ft_put_u64(buf + 16, h->seq);
-    ft_put_u64(buf + 24, h->count);
-    ft_put_u64(buf + 32, h->time_ns);
+    sl_put_u32be(buf + 8, h->session);
+    sl_put_u32be(buf + 12, h->length);
+    sl_put_u64be(buf + 16, h->seq);
+    sl_put_u64be(buf + 24, h->count);
+    sl_put_u64be(buf + 32, h->time_ns);
 }
 
 int sl_probe_parse_header(const unsigned char *buf, size_t len, struct sl_probe_header *h)
@@ -34,11 +34,11 @@ int sl_probe_parse_header(const unsigned char *buf, size_t len, struct sl_probe_
         return -1;
     }
     h->type = buf[5];
-    h->session = ft_get_u32(buf + 8);
-    h->length = ft_get_u32(buf + 12);
-    h->seq = ft_get_u64(buf + 16);
-    h->count = ft_get_u64(buf + 24);
-    h->time_ns = ft_get_u64(buf + 32);
+    h->session = sl_get_u32be(buf + 8);
+    h->length = sl_get_u32be(buf + 12);
+    h->seq = sl_get_u64be(buf + 16);
+    h->count = sl_get_u64be(buf + 24);
+    h->time_ns = sl_get_u64be(buf + 32);
     if (h->length < SL_PROBE_HEADER_LEN || h->length > SL_PROBE_MAX_LEN ||
         h->count > SL_PROBE_MAX_COUNT ||
         (h->type == SL_PROBE_REPORT && h->length < SL_PROBE_REPORT_LEN)) {
@@ -57,18 +57,18 @@ void sl_probe_put_result(const struct sl_probe_result *r, unsigned char *body)
     const uint64_t v[7] = {r->received,  r->lost,       r->duplicates, r->reordered,
                            r->jitter_ns, r->elapsed_ns, r->bytes};
     for (int i = 0; i < 7; i++)
-        ft_put_u64(body + 8 * i, v[i]);
+        sl_put_u64be(body + 8 * i, v[i]);
 }
 
 void sl_probe_get_result(const unsigned char *body, struct sl_probe_result *r)
 {
-    r->received = ft_get_u64(body);
-    r->lost = ft_get_u64(body + 8);
-    r->duplicates = ft_get_u64(body + 16);
-    r->reordered = ft_get_u64(body + 24);
-    r->jitter_ns = ft_get_u64(body + 32);
-    r->elapsed_ns = ft_get_u64(body + 40);
-    r->bytes = ft_get_u64(body + 48);
+    r->received = sl_get_u64be(body);
+    r->lost = sl_get_u64be(body + 8);
+    r->duplicates = sl_get_u64be(body + 16);
+    r->reordered = sl_get_u64be(body + 24);
+    r->jitter_ns = sl_get_u64be(body + 32);
+    r->elapsed_ns = sl_get_u64be(body + 40);
+    r->bytes = sl_get_u64be(body + 48);
 }
 
 int sl_probe_stats_init(struct sl_probe_stats *s, uint32_t session, uint64_t count)

@@ -1,4 +1,4 @@
-/* fuzz-sources: src/lib/probe.c src/lib/ft_proto.c src/lib/utf8.c src/lib/errfmt.c */
+/* fuzz-sources: src/lib/probe.c */
 /* libFuzzer harness: the UDP probe header parser and the receiver's
  * bookkeeping must never crash or overrun on any datagram, and what the
  * parser accepts must encode back to the same bytes. */

@@ -9,10 +9,11 @@ import socket
 import struct
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 
-from socklab_test import Server, connect, recv_exactly, run, tool
+from socklab_test import Server, connect, recv_exactly, recv_until_eof, run, tool
 
 
 def digest(path):
@@ -416,6 +417,71 @@ class HostileSenderTest(unittest.TestCase):
         with open(os.path.join(self.dst, "good.txt"), "rb") as f:
             self.assertEqual(f.read(), b"fine\n")
         self.assertEqual(self.rx.stop(), 0)
+
+
+class HostileReceiverTest(unittest.TestCase):
+    """A raw receiver that answers ftsend with bytes no ftrecv sends: the
+    sender must give up with a clear message, never read what a bad length
+    announces, and never print the receiver's words raw."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+        self.path = write(os.path.join(self.tmp.name, "f.txt"), b"data\n")
+
+    def send_to(self, after_header, after_trailer=None):
+        listener = socket.socket()
+        self.addCleanup(listener.close)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        listener.settimeout(30)
+
+        def serve():
+            c, _ = listener.accept()
+            with c:
+                c.settimeout(30)
+                recv_exactly(c, 8)
+                c.sendall(b"SLFT\x01\x00\x00\x00")
+                fixed = recv_exactly(c, 23)
+                name_len, _, size = struct.unpack(">HIQ", fixed[1:15])
+                recv_exactly(c, name_len)
+                c.sendall(after_header)
+                if after_trailer is not None:
+                    recv_exactly(c, size + 4)
+                    c.sendall(after_trailer)
+                c.shutdown(socket.SHUT_WR)  # all it gets; then wait for ftsend to be done
+                try:
+                    recv_until_eof(c)
+                except ConnectionResetError:
+                    pass  # it left without reading all we sent, as it should
+
+        t = threading.Thread(target=serve, daemon=True)
+        t.start()
+        p = run(self, "ftsend", "-p", str(listener.getsockname()[1]), "127.0.0.1", self.path)
+        t.join(30)
+        return p
+
+    def test_unknown_status_is_malformed(self):
+        # Before sl_ft_decode_answer, any status but GO was read as REFUSED.
+        p = self.send_to(b"\x07" + bytes(8))
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn(b"ftsend: f.txt: malformed answer: unknown status 7", p.stderr)
+
+    def test_oversize_message_is_malformed(self):
+        p = self.send_to(struct.pack(">BHH", 1, 2, 300) + b"m" * 300)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn(b"f.txt: malformed answer: text length 300 (0-256 allowed)", p.stderr)
+
+    def test_cut_answer_is_a_lost_connection(self):
+        p = self.send_to(b"\x00\x00\x00")  # GO cut after 3 of its 9 bytes
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn(b"f.txt: connection lost: connection ended inside an answer", p.stderr)
+
+    def test_stored_name_is_shown_escaped(self):
+        go = b"\x00" + bytes(8)
+        p = self.send_to(go, b"\x00" + struct.pack(">H", 6) + b"x\x1b[2Jy")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(b"ftsend: f.txt: stored as x^[[2Jy", p.stderr)
 
 
 if __name__ == "__main__":

@@ -30,17 +30,17 @@ int receive_files(struct ftrecv *r, int fd, const char *peer);
 struct ft_target {
     int dirfd; /* the directory that will hold the file */
     int fd;    /* the temporary file */
-    char base[FT_COMPONENT_MAX + 1];
-    char tmp[64];              /* ".ftpart-<hash>": the same file keeps the same name */
-    char dir[FT_NAME_MAX + 1]; /* the directory part of the name, "" or "a/b/" */
-    uint64_t offset;           /* bytes already there from an interrupted transfer */
-    int root;                  /* the receiving directory (not owned) */
-    int created;               /* where in DIR the directories this file made begin, or -1 */
+    char base[SL_FT_COMPONENT_MAX + 1];
+    char tmp[64];                 /* ".ftpart-<hash>": the same file keeps the same name */
+    char dir[SL_FT_NAME_MAX + 1]; /* the directory part of the name, "" or "a/b/" */
+    uint64_t offset;              /* bytes already there from an interrupted transfer */
+    int root;                     /* the receiving directory (not owned) */
+    int created;                  /* where in DIR the directories this file made begin, or -1 */
 };
 
 /* Opens (or resumes) the temporary file for H under ROOT. Returns 0, or -1
  * with *CODE and ERR saying why it is refused. */
-int store_open(int root, const struct ft_file_header *h, struct ft_target *t, int *code, char *err);
+int store_open(int root, const struct sl_ft_header *h, struct ft_target *t, int *code, char *err);
 
 /* The CRC-32C of the OFFSET bytes already there. Returns 0 or -1. */
 int store_crc_existing(struct ft_target *t, uint32_t *crc);
@@ -48,7 +48,7 @@ int store_crc_existing(struct ft_target *t, uint32_t *crc);
 /* Applies mode and mtime, fsyncs, and gives the file its final name: a free
  * one ("name.1.ext", ...) unless OVERWRITE. STORED gets the name used.
  * Returns 0 or -1 with ERR. */
-int store_finish(struct ft_target *t, const struct ft_file_header *h, bool overwrite, char *stored,
+int store_finish(struct ft_target *t, const struct sl_ft_header *h, bool overwrite, char *stored,
                  size_t storedlen, char *err);
 
 /* Gives up: keeps the partial file for a later resume, or deletes it. */

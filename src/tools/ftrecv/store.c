@@ -20,11 +20,9 @@
 #include "ftrecv.h"
 #include "socklab/crc32c.h"
 
-#define ERRLEN 256
-
 /* FNV-1a over name, size and mtime: the same file gets the same temporary
  * name, so an interrupted transfer can be found and resumed. */
-static uint64_t file_key(const struct ft_file_header *h)
+static uint64_t file_key(const struct sl_ft_header *h)
 {
     uint64_t x = 1469598103934665603ULL;
     const unsigned char *p = (const unsigned char *)h->name;
@@ -48,11 +46,11 @@ static int open_parent(int root, const char *name, char *base, char *dir, int *c
     for (;;) {
         const char *slash = strchr(p, '/');
         if (slash == NULL) {
-            snprintf(base, FT_COMPONENT_MAX + 1, "%s", p);
+            snprintf(base, SL_FT_COMPONENT_MAX + 1, "%s", p);
             dir[dirlen] = '\0';
             return cur;
         }
-        char comp[FT_COMPONENT_MAX + 1];
+        char comp[SL_FT_COMPONENT_MAX + 1];
         size_t n = (size_t)(slash - p);
         memcpy(comp, p, n);
         comp[n] = '\0';
@@ -73,12 +71,12 @@ static int open_parent(int root, const char *name, char *base, char *dir, int *c
         continue;
     fail:
         /* A symlink planted where a directory should be is never followed. */
-        *code = errno == ELOOP || errno == ENOTDIR ? FT_E_NAME : FT_E_IO;
+        *code = errno == ELOOP || errno == ENOTDIR ? SL_FT_E_NAME : SL_FT_E_IO;
         struct stat st;
         if (fstatat(cur, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
-            snprintf(err, ERRLEN, "cannot use directory %s: it is a symbolic link", comp);
+            snprintf(err, SL_ERRLEN, "cannot use directory %s: it is a symbolic link", comp);
         else
-            snprintf(err, ERRLEN, "cannot use directory %s: %s", comp, strerror(errno));
+            snprintf(err, SL_ERRLEN, "cannot use directory %s: %s", comp, strerror(errno));
         close(cur);
         return -1;
     }
@@ -86,7 +84,7 @@ static int open_parent(int root, const char *name, char *base, char *dir, int *c
 
 /* A leftover temporary file is reused only if it is a plain file of ours,
  * not linked elsewhere, and not longer than the file being sent. */
-static bool usable_partial(int fd, const struct ft_file_header *h)
+static bool usable_partial(int fd, const struct sl_ft_header *h)
 {
     struct stat st;
     return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
@@ -109,7 +107,7 @@ static bool still_named(const struct ft_target *t, int fd)
  * what the name leads to, never under a transfer still writing it.
  * Returns the fd (locked; T->offset set for a resume), or -1 with *BUSY
  * set when another connection holds it, or with errno. */
-static int open_locked_tmp(struct ft_target *t, const struct ft_file_header *h, bool *busy)
+static int open_locked_tmp(struct ft_target *t, const struct sl_ft_header *h, bool *busy)
 {
     const int create = O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
     for (int tries = 0; tries < 16; tries++) { /* each retry: the name changed under us */
@@ -156,9 +154,9 @@ static int open_dir_below(int root, const char *path)
 {
     int cur = dup(root);
     while (cur >= 0 && *path != '\0') {
-        char comp[FT_COMPONENT_MAX + 1];
+        char comp[SL_FT_COMPONENT_MAX + 1];
         size_t n = strcspn(path, "/");
-        if (n > FT_COMPONENT_MAX) {
+        if (n > SL_FT_COMPONENT_MAX) {
             close(cur);
             return -1;
         }
@@ -177,7 +175,7 @@ static int open_dir_below(int root, const char *path)
  * into them keeps them). */
 static void remove_created_dirs(const struct ft_target *t)
 {
-    char path[FT_NAME_MAX + 1];
+    char path[SL_FT_NAME_MAX + 1];
     size_t len = strlen(t->dir); /* "a/b/c/" */
     if (t->created < 0 || len == 0)
         return;
@@ -201,7 +199,7 @@ static void remove_created_dirs(const struct ft_target *t)
     }
 }
 
-int store_open(int root, const struct ft_file_header *h, struct ft_target *t, int *code, char *err)
+int store_open(int root, const struct sl_ft_header *h, struct ft_target *t, int *code, char *err)
 {
     t->fd = -1;
     t->offset = 0;
@@ -214,27 +212,27 @@ int store_open(int root, const struct ft_file_header *h, struct ft_target *t, in
     bool busy = false;
     t->fd = open_locked_tmp(t, h, &busy);
     if (t->fd < 0 && busy) {
-        snprintf(err, ERRLEN, "the same file is being received from another sender");
-        *code = FT_E_BUSY;
+        snprintf(err, SL_ERRLEN, "the same file is being received from another sender");
+        *code = SL_FT_E_BUSY;
         goto fail;
     }
     if (t->fd < 0) {
-        snprintf(err, ERRLEN, "cannot create a temporary file: %s", strerror(errno));
-        *code = FT_E_IO;
+        snprintf(err, SL_ERRLEN, "cannot create a temporary file: %s", strerror(errno));
+        *code = SL_FT_E_IO;
         goto fail;
     }
     struct statvfs vfs;
     if (fstatvfs(t->fd, &vfs) == 0 && (uint64_t)vfs.f_bavail * vfs.f_frsize < h->size - t->offset) {
-        snprintf(err, ERRLEN, "not enough free space (%llu bytes needed, %llu free)",
+        snprintf(err, SL_ERRLEN, "not enough free space (%llu bytes needed, %llu free)",
                  (unsigned long long)(h->size - t->offset),
                  (unsigned long long)vfs.f_bavail * vfs.f_frsize);
-        *code = FT_E_NO_SPACE;
+        *code = SL_FT_E_NO_SPACE;
         store_abort(t, t->offset > 0);
         return -1;
     }
     if (lseek(t->fd, (off_t)t->offset, SEEK_SET) < 0) {
-        snprintf(err, ERRLEN, "seek: %s", strerror(errno));
-        *code = FT_E_IO;
+        snprintf(err, SL_ERRLEN, "seek: %s", strerror(errno));
+        *code = SL_FT_E_IO;
         store_abort(t, false);
         return -1;
     }
@@ -273,29 +271,29 @@ static void numbered(const char *base, unsigned n, char *out, size_t outlen)
         snprintf(out, outlen, "%.*s.%u%s", (int)(dot - base), base, n, dot);
 }
 
-int store_finish(struct ft_target *t, const struct ft_file_header *h, bool overwrite, char *stored,
+int store_finish(struct ft_target *t, const struct sl_ft_header *h, bool overwrite, char *stored,
                  size_t storedlen, char *err)
 {
-    char name[FT_COMPONENT_MAX + 16];
+    char name[SL_FT_COMPONENT_MAX + 16];
     struct timespec times[2] = {{.tv_nsec = UTIME_OMIT}, {.tv_sec = (time_t)h->mtime}};
 
     /* Permission bits only: setuid, setgid and sticky are never applied. */
     if (fchmod(t->fd, (mode_t)(h->mode & 0777)) < 0 || futimens(t->fd, times) < 0 ||
         fsync(t->fd) < 0) {
-        snprintf(err, ERRLEN, "finishing the file: %s", strerror(errno));
+        snprintf(err, SL_ERRLEN, "finishing the file: %s", strerror(errno));
         return -1;
     }
     snprintf(name, sizeof name, "%s", t->base);
     if (overwrite) {
         if (renameat(t->dirfd, t->tmp, t->dirfd, name) < 0) {
-            snprintf(err, ERRLEN, "rename to %s: %s", name, strerror(errno));
+            snprintf(err, SL_ERRLEN, "rename to %s: %s", name, strerror(errno));
             return -1;
         }
     } else {
         unsigned n = 0;
         while (linkat(t->dirfd, t->tmp, t->dirfd, name, 0) < 0) {
             if (errno != EEXIST || ++n > 9999) {
-                snprintf(err, ERRLEN, "link to %s: %s", name, strerror(errno));
+                snprintf(err, SL_ERRLEN, "link to %s: %s", name, strerror(errno));
                 return -1;
             }
             numbered(t->base, n, name, sizeof name);

@@ -30,7 +30,7 @@ struct progress {
     bool on;
     const char *name;
     uint64_t size, done, start_done;
-    double start, last;
+    uint64_t start_ns, last_ns; /* sl_monotonic_ns() */
 };
 
 void progress_start(struct progress *p, bool on, const char *name, uint64_t size, uint64_t offset);

@@ -1,17 +1,12 @@
 /* The progress bar: name, bytes, %, rate, ETA - on a terminal only. */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "ftsend.h"
+#include "socklab/runtime.h"
 #include "socklab/utf8.h"
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#define REDRAW_NS 200000000ULL /* 0.2 s between two frames of the bar */
 
 static void human(double bytes, char *out, size_t len)
 {
@@ -30,7 +25,7 @@ static void human(double bytes, char *out, size_t len)
 static void draw(struct progress *p, bool final)
 {
     char done[32], rate[32], name[SL_SANITIZED_MAX(NAME_BYTES) + NAME_COLUMNS + 1];
-    double secs = now_s() - p->start;
+    double secs = (double)(sl_monotonic_ns() - p->start_ns) / 1e9;
     double bps = secs > 0 ? (double)(p->done - p->start_done) / secs : 0;
     double pct = p->size ? 100.0 * (double)p->done / (double)p->size : 100.0;
     human((double)p->done, done, sizeof done);
@@ -57,8 +52,8 @@ void progress_start(struct progress *p, bool on, const char *name, uint64_t size
                            .size = size,
                            .done = offset,
                            .start_done = offset,
-                           .start = now_s()};
-    p->last = p->start;
+                           .start_ns = sl_monotonic_ns()};
+    p->last_ns = p->start_ns;
 }
 
 void progress_update(struct progress *p, uint64_t done)
@@ -66,9 +61,9 @@ void progress_update(struct progress *p, uint64_t done)
     p->done = done;
     if (!p->on)
         return;
-    double t = now_s();
-    if (t - p->last >= 0.2) {
-        p->last = t;
+    uint64_t t = sl_monotonic_ns();
+    if (t - p->last_ns >= REDRAW_NS) {
+        p->last_ns = t;
         draw(p, false);
     }
 }

@@ -13,28 +13,36 @@
 #include "ftsend.h"
 #include "socklab/socklab.h"
 
-#define ERRLEN 256
-
-static const char *shown(const char *name, char *buf)
+/* TEXT (LEN bytes, from a file name or the receiver) made safe to print. */
+static const char *shown(const char *text, size_t len, char *buf)
 {
-    buf[sl_sanitize_text(name, strlen(name), buf)] = '\0';
+    buf[sl_sanitize_text(text, len, buf)] = '\0';
     return buf;
 }
 
-/* Reads the receiver's error answer (after its status byte) into MSG. */
-static int read_error(int fd, int *code, char *msg, size_t msglen)
+/* Reads the receiver's answer of KIND to the file NAME. Returns 0, or -1
+ * with ERR saying why the connection cannot go on. */
+static int read_answer(int fd, enum sl_ft_answer_kind kind, struct sl_ft_answer *a,
+                       const char *name, char *err)
 {
-    uint8_t head[4];
-    char raw[256], clean[SL_SANITIZED_MAX(256) + 1];
-    if (sl_recv_all(fd, head, 4) != 4)
-        return -1;
-    *code = ft_get_u16(head);
-    size_t len = ft_get_u16(head + 2);
-    if (len > sizeof raw || sl_recv_all(fd, raw, len) != (ssize_t)len)
-        return -1;
-    clean[sl_sanitize_text(raw, len, clean)] = '\0'; /* the receiver's words, made safe */
-    snprintf(msg, msglen, "%s", clean);
-    return 0;
+    char why[SL_ERRLEN];
+    int got = sl_ft_recv_answer(fd, kind, a, why);
+    if (got > 0)
+        return 0;
+    if (got == 0)
+        snprintf(err, SL_ERRLEN, "%s: connection lost: the receiver closed it", name);
+    else if (errno == EBADMSG)
+        snprintf(err, SL_ERRLEN, "%s: %s", name, why);
+    else
+        snprintf(err, SL_ERRLEN, "%s: connection lost: %s", name, why);
+    return -1;
+}
+
+/* Prints the receiver's REFUSED or FAILED message for NAME. */
+static void log_refusal(const char *prog, const char *name, const struct sl_ft_answer *a)
+{
+    char clean[SL_SANITIZED_MAX(SL_FT_MESSAGE_MAX) + 1];
+    sl_cli_log(prog, "%s: refused by receiver: %s", name, shown(a->text, a->text_len, clean));
 }
 
 /* CRC of the first OFFSET bytes, which the receiver already has: the
@@ -81,16 +89,17 @@ static int send_content(int fd, int file, const struct send_item *it, uint64_t s
 static int send_one(int fd, const char *prog, const struct send_item *it, char *buf, bool bar,
                     char *err)
 {
-    char name_shown[SL_SANITIZED_MAX(FT_NAME_MAX) + 1], msg[ERRLEN];
-    struct ft_file_header *h = calloc(1, sizeof *h);
-    uint8_t *hdr = malloc(FT_HEADER_MAX);
+    char name_shown[SL_SANITIZED_MAX(SL_FT_NAME_MAX) + 1];
+    struct sl_ft_header *h = calloc(1, sizeof *h);
+    struct sl_ft_answer *a = malloc(sizeof *a);
+    uint8_t *hdr = malloc(SL_FT_HEADER_MAX);
     struct stat st;
-    int rc = -1, code;
+    int rc = -1;
     int file = open(it->path, O_RDONLY | O_CLOEXEC);
 
-    shown(it->name, name_shown);
-    if (!h || !hdr) {
-        snprintf(err, ERRLEN, "out of memory");
+    shown(it->name, strlen(it->name), name_shown);
+    if (!h || !a || !hdr) {
+        snprintf(err, SL_ERRLEN, "out of memory");
         goto out;
     }
     if (file < 0 || fstat(file, &st) < 0) {
@@ -99,96 +108,91 @@ static int send_one(int fd, const char *prog, const struct send_item *it, char *
         goto out;
     }
     size_t nlen = strlen(it->name);
-    if (nlen > FT_NAME_MAX) {
-        sl_cli_log(prog, "%s: name longer than %d bytes", name_shown, FT_NAME_MAX);
+    if (nlen > SL_FT_NAME_MAX) {
+        sl_cli_log(prog, "%s: name longer than %d bytes", name_shown, SL_FT_NAME_MAX);
         rc = 0;
         goto out;
     }
     /* 2. name and size */
-    *h = (struct ft_file_header){.type = FT_FILE,
-                                 .mode = (uint32_t)st.st_mode & 0777,
-                                 .size = (uint64_t)st.st_size,
-                                 .mtime = st.st_mtime,
-                                 .name_len = (uint16_t)nlen};
+    *h = (struct sl_ft_header){.type = SL_FT_FILE,
+                               .mode = (uint32_t)st.st_mode & 0777,
+                               .size = (uint64_t)st.st_size,
+                               .mtime = st.st_mtime,
+                               .name_len = (uint16_t)nlen};
     memcpy(h->name, it->name, nlen);
-    uint8_t answer[9];
-    if (sl_send_all(fd, hdr, ft_encode_file_header(h, hdr)) < 0 || sl_recv_all(fd, answer, 1) != 1)
+    if (sl_send_all(fd, hdr, sl_ft_encode_header(h, hdr)) < 0)
         goto lost;
-    if (answer[0] != FT_GO) {
-        if (read_error(fd, &code, msg, sizeof msg) < 0)
-            goto lost;
-        sl_cli_log(prog, "%s: refused by receiver: %s", name_shown, msg);
-        rc = code == FT_E_MALFORMED ? -1 : 0;
-        snprintf(err, ERRLEN, "the receiver ended the connection");
+    if (read_answer(fd, SL_FT_OFFER, a, name_shown, err) < 0)
+        goto out;
+    if (a->status == SL_FT_REFUSED) {
+        log_refusal(prog, name_shown, a);
+        rc = a->code == SL_FT_E_MALFORMED ? -1 : 0;
+        snprintf(err, SL_ERRLEN, "the receiver ended the connection");
         goto out;
     }
-    if (sl_recv_all(fd, answer + 1, 8) != 8)
-        goto lost;
-    uint64_t offset = ft_get_u64(answer + 1);
+    uint64_t offset = a->offset;
     uint32_t crc;
     if (offset > h->size || crc_prefix(file, offset, buf, &crc) < 0) {
-        snprintf(err, ERRLEN, "%s: bad resume offset %llu", name_shown, (unsigned long long)offset);
+        snprintf(err, SL_ERRLEN, "%s: bad resume offset %llu", name_shown,
+                 (unsigned long long)offset);
         goto out;
     }
     /* 4. the content, then its checksum */
     int sent = send_content(fd, file, it, h->size, offset, buf, bar, &crc);
     if (sent == -2) {
-        snprintf(err, ERRLEN, "%s: the file changed or could not be read while sending",
+        snprintf(err, SL_ERRLEN, "%s: the file changed or could not be read while sending",
                  name_shown);
         goto out;
     }
-    uint8_t trailer[4];
-    ft_put_u32(trailer, crc);
-    if (sent < 0 || sl_send_all(fd, trailer, 4) < 0 || sl_recv_all(fd, answer, 1) != 1)
+    uint8_t trailer[SL_FT_TRAILER_LEN];
+    sl_ft_encode_trailer(trailer, crc);
+    if (sent < 0 || sl_send_all(fd, trailer, sizeof trailer) < 0)
         goto lost;
-    if (answer[0] != FT_STORED) {
-        if (read_error(fd, &code, msg, sizeof msg) < 0)
-            goto lost;
-        sl_cli_log(prog, "%s: refused by receiver: %s", name_shown, msg);
+    if (read_answer(fd, SL_FT_RESULT, a, name_shown, err) < 0)
+        goto out;
+    if (a->status == SL_FT_FAILED) {
+        log_refusal(prog, name_shown, a);
         rc = 0;
         goto out;
     }
-    uint8_t lenbuf[2];
-    char stored[FT_NAME_MAX + 32], stored_shown[SL_SANITIZED_MAX(sizeof stored) + 1];
-    if (sl_recv_all(fd, lenbuf, 2) != 2)
-        goto lost;
-    size_t slen = ft_get_u16(lenbuf);
-    if (slen >= sizeof stored || sl_recv_all(fd, stored, slen) != (ssize_t)slen)
-        goto lost;
-    stored[slen] = '\0';
-    if (strcmp(stored, it->name) != 0) /* a name clash there: say where it went */
-        sl_cli_log(prog, "%s: stored as %s", name_shown, shown(stored, stored_shown));
+    if (a->text_len != nlen || memcmp(a->text, it->name, nlen) != 0) {
+        /* a name clash there: say where it went */
+        char stored_shown[SL_SANITIZED_MAX(SL_FT_STORED_MAX) + 1];
+        sl_cli_log(prog, "%s: stored as %s", name_shown, shown(a->text, a->text_len, stored_shown));
+    }
     rc = 1;
     goto out;
 lost:
-    snprintf(err, ERRLEN, "%s: connection lost: %s", name_shown,
+    snprintf(err, SL_ERRLEN, "%s: connection lost: %s", name_shown,
              errno ? strerror(errno) : "the receiver closed it");
 out:
     if (file >= 0)
         close(file);
     free(h);
+    free(a);
     free(hdr);
     return rc;
 }
 
 int send_files(int fd, const char *prog, const struct send_list *list, bool progress, char *err)
 {
-    uint8_t hello[FT_HELLO_LEN], status;
+    uint8_t hello[SL_FT_HELLO_LEN], status;
     char *buf = malloc(FT_BUF);
     int failed = 0, rc = -1;
 
     if (buf == NULL) {
-        snprintf(err, ERRLEN, "out of memory");
+        snprintf(err, SL_ERRLEN, "out of memory");
         return -1;
     }
-    ft_encode_hello(hello, 0);
+    sl_ft_encode_hello(hello, 0);
     errno = 0;
-    if (sl_send_all(fd, hello, sizeof hello) < 0 || sl_recv_all(fd, hello, sizeof hello) != 8) {
-        snprintf(err, ERRLEN, "no answer from the receiver: %s",
+    if (sl_send_all(fd, hello, sizeof hello) < 0 ||
+        sl_recv_all(fd, hello, sizeof hello) != sizeof hello) {
+        snprintf(err, SL_ERRLEN, "no answer from the receiver: %s",
                  errno ? strerror(errno) : "connection closed");
         goto out;
     }
-    if (ft_parse_hello(hello, &status, err) < 0)
+    if (sl_ft_decode_hello(hello, &status, err) < 0)
         goto out;
     for (size_t i = 0; i < list->n; i++) {
         errno = 0;
@@ -197,9 +201,10 @@ int send_files(int fd, const char *prog, const struct send_list *list, bool prog
             goto out;
         failed += one == 0;
     }
-    uint8_t end = FT_END;
-    if (sl_send_all(fd, &end, 1) < 0) {
-        snprintf(err, ERRLEN, "send: %s", strerror(errno));
+    struct sl_ft_header end = {.type = SL_FT_END};
+    uint8_t end_byte[1];
+    if (sl_send_all(fd, end_byte, sl_ft_encode_header(&end, end_byte)) < 0) {
+        snprintf(err, SL_ERRLEN, "send: %s", strerror(errno));
         goto out;
     }
     rc = failed;

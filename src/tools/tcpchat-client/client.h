@@ -10,9 +10,9 @@
 #include <stddef.h>
 #include <termios.h>
 
+#include "socklab/chat_proto.h" /* SL_CHAT_LINE_MAX: what the server accepts per line */
 #include "socklab/err.h"
 
-#define CHAT_LINE_MAX 4096             /* what the server accepts per line */
 #define CHAT_RECV_LINE_MAX (16 * 1024) /* server lines: a nick + sanitised text */
 
 struct chat_ui {
@@ -22,7 +22,7 @@ struct chat_ui {
     bool decorate;        /* stdout is a terminal: timestamps, sanitising */
     bool color;           /* ... and colours (unless NO_COLOR) */
     pthread_mutex_t lock; /* terminal output and the line being typed */
-    char edit[CHAT_LINE_MAX];
+    char edit[SL_CHAT_LINE_MAX];
     size_t edit_len;
     struct termios saved;
     bool raw;

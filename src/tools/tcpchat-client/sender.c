@@ -14,7 +14,7 @@
 /* Sends LINE + LF. Returns 0 or -1 (the receiver reports the failure). */
 static int send_line(struct chat_ui *ui, const char *line, size_t len)
 {
-    char buf[CHAT_LINE_MAX + 1];
+    char buf[SL_CHAT_LINE_MAX + 1];
     memcpy(buf, line, len);
     buf[len] = '\n';
     return sl_send_all(ui->fd, buf, len + 1);
@@ -47,7 +47,7 @@ static void send_piped(struct chat_ui *ui)
 {
     struct sl_linereader lr;
     unsigned long lineno = 0;
-    if (sl_lr_init(&lr, STDIN_FILENO, CHAT_LINE_MAX) < 0)
+    if (sl_lr_init(&lr, STDIN_FILENO, SL_CHAT_LINE_MAX) < 0)
         return;
     for (;;) {
         const char *line;
@@ -56,7 +56,7 @@ static void send_piped(struct chat_ui *ui)
         lineno++;
         if (st == SL_LINE_TOOLONG) {
             ui_message(ui, "input line %lu is longer than %d bytes: not sent", lineno,
-                       CHAT_LINE_MAX);
+                       SL_CHAT_LINE_MAX);
             continue;
         }
         if (st != SL_LINE_OK || !send_input_line(ui, line, len))
@@ -88,7 +88,7 @@ static bool edit_key(struct chat_ui *ui, unsigned char c, int *escape)
     case '\r':
     case '\n': {
         pthread_mutex_lock(&ui->lock);
-        char line[CHAT_LINE_MAX];
+        char line[SL_CHAT_LINE_MAX];
         size_t len = ui->edit_len;
         memcpy(line, ui->edit, len);
         ui->edit_len = 0;
@@ -115,7 +115,7 @@ static bool edit_key(struct chat_ui *ui, unsigned char c, int *escape)
         if (c < 0x20 && c != '\t')
             return true; /* other control keys do nothing */
         pthread_mutex_lock(&ui->lock);
-        if (ui->edit_len < CHAT_LINE_MAX)
+        if (ui->edit_len < SL_CHAT_LINE_MAX)
             ui->edit[ui->edit_len++] = (char)c;
         pthread_mutex_unlock(&ui->lock);
     }

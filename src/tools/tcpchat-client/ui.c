@@ -79,7 +79,7 @@ static size_t render_edit(struct chat_ui *ui, char *buf)
 
 void ui_redraw_edit(struct chat_ui *ui)
 {
-    char buf[CHAT_LINE_MAX + 64];
+    char buf[SL_CHAT_LINE_MAX + 64];
     pthread_mutex_lock(&ui->lock);
     if (ui->raw)
         (void)sl_write_all(STDOUT_FILENO, buf, render_edit(ui, buf));
@@ -130,7 +130,7 @@ static size_t decorate(struct chat_ui *ui, const char *line, size_t len, char *o
 
 static void show(struct chat_ui *ui, const char *line, size_t len, bool own)
 {
-    size_t cap = SL_SANITIZED_MAX(len) + CHAT_LINE_MAX + 128;
+    size_t cap = SL_SANITIZED_MAX(len) + SL_CHAT_LINE_MAX + 128;
     char *out = malloc(cap);
     if (out == NULL)
         return;
@@ -184,7 +184,7 @@ void ui_message(struct chat_ui *ui, const char *fmt, ...)
     line[n++] = '\n';
     (void)sl_write_all(STDERR_FILENO, line, (size_t)n);
     if (ui->raw) {
-        char buf[CHAT_LINE_MAX + 64];
+        char buf[SL_CHAT_LINE_MAX + 64];
         (void)sl_write_all(STDOUT_FILENO, buf, render_edit(ui, buf));
     }
     pthread_mutex_unlock(&ui->lock);

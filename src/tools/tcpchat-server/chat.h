@@ -9,10 +9,10 @@
 
 #include "outqueue.h"
 #include "socklab/addr.h"
+#include "socklab/chat_proto.h" /* SL_CHAT_LINE_MAX */
 #include "socklab/server.h"
 #include "socklab/trace.h"
 
-#define CHAT_MAX_LINE 4096     /* bytes per line, without its LF */
 #define CHAT_NICK_MAX_CHARS 32 /* characters, not bytes */
 #define CHAT_NICK_MAX_BYTES (CHAT_NICK_MAX_CHARS * 4)
 #define CHAT_QUEUE_LIMIT (256 * 1024)  /* per-client backlog before it is dropped */

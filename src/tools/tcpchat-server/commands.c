@@ -63,7 +63,7 @@ static void cmd_msg(struct chat_client *c, const char *arg, size_t len)
     memcpy(target, arg, tlen);
     target[tlen] = '\0';
 
-    char line[CHAT_NICK_MAX_BYTES + 16 + SL_SANITIZED_MAX(CHAT_MAX_LINE) + 1];
+    char line[CHAT_NICK_MAX_BYTES + 16 + SL_SANITIZED_MAX(SL_CHAT_LINE_MAX) + 1];
     size_t n = (size_t)snprintf(line, sizeof line, "[private] %s: ", c->nick);
     size_t start = n;
     n += sl_sanitize_text(text, textlen, line + n);
@@ -76,7 +76,7 @@ static void cmd_msg(struct chat_client *c, const char *arg, size_t len)
 
 static void cmd_me(struct chat_client *c, const char *arg, size_t len)
 {
-    char line[CHAT_NICK_MAX_BYTES + 4 + SL_SANITIZED_MAX(CHAT_MAX_LINE) + 1];
+    char line[CHAT_NICK_MAX_BYTES + 4 + SL_SANITIZED_MAX(SL_CHAT_LINE_MAX) + 1];
     if (len == 0) {
         room_tell(c, "!!! usage: /me action");
         return;

@@ -85,7 +85,7 @@ void room_broadcast(struct chat_room *room, const struct chat_client *from, cons
 void room_announce(struct chat_room *room, const struct chat_client *from, bool always,
                    const char *fmt, ...)
 {
-    char line[CHAT_MAX_LINE + 256];
+    char line[SL_CHAT_LINE_MAX + 256];
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(line, sizeof line - 1, fmt, ap);
@@ -105,7 +105,7 @@ void room_announce(struct chat_room *room, const struct chat_client *from, bool 
 
 void room_tell(struct chat_client *c, const char *fmt, ...)
 {
-    char line[CHAT_MAX_LINE * 3 + 256];
+    char line[SL_CHAT_LINE_MAX * 3 + 256];
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(line, sizeof line - 1, fmt, ap);
@@ -145,7 +145,7 @@ int room_send_to(struct chat_room *room, const char *nick, const char *line, siz
 
 void room_who(struct chat_room *room, struct chat_client *c)
 {
-    char line[CHAT_MAX_LINE + 256];
+    char line[SL_CHAT_LINE_MAX + 256];
     size_t n = 0, listed = 0;
 
     pthread_rwlock_rdlock(&room->lock);
@@ -153,7 +153,7 @@ void room_who(struct chat_room *room, struct chat_client *c)
     /* The list is one line: past what fits, say how many more there are. */
     for (struct chat_client *w = room->clients; w; w = w->next, listed++) {
         size_t nick_len = strlen(w->nick);
-        if (n + nick_len + 2 > CHAT_MAX_LINE) {
+        if (n + nick_len + 2 > SL_CHAT_LINE_MAX) {
             n += (size_t)snprintf(line + n, sizeof line - n, " ... and %lu more",
                                   room->nclients - listed);
             break;

@@ -67,7 +67,7 @@ static const char *read_lines(struct chat_client *c, struct sl_linereader *lr, s
             continue;
         case SL_LINE_TOOLONG:
             flush(c, b);
-            room_tell(c, "!!! line too long (over %d bytes), not sent", CHAT_MAX_LINE);
+            room_tell(c, "!!! line too long (over %d bytes), not sent", SL_CHAT_LINE_MAX);
             continue;
         case SL_LINE_EOF:
             flush(c, b);
@@ -135,7 +135,7 @@ static void talk(struct chat_room *room, struct chat_client *c)
     const char *error = "out of memory";
 
     struct batch *b = malloc(sizeof *b);
-    if (b && sl_lr_init(&lr, c->fd, CHAT_MAX_LINE) == 0) {
+    if (b && sl_lr_init(&lr, c->fd, SL_CHAT_LINE_MAX) == 0) {
         b->len = 0;
         error = read_lines(c, &lr, b, why, sizeof why);
         sl_lr_free(&lr);
