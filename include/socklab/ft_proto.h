@@ -82,6 +82,10 @@ struct sl_ft_answer {
     char text[SL_FT_STORED_MAX + 1];
 };
 
+/* The hello's status byte. The receiver answers BUSY (and closes) when it
+ * serves as many senders as it may: try again later. */
+enum { SL_FT_HELLO_OK = 0, SL_FT_HELLO_BUSY = 1 };
+
 /* The 8-byte hello, sent by the sender and echoed by the receiver. */
 void sl_ft_encode_hello(uint8_t out[SL_FT_HELLO_LEN], uint8_t status);
 

@@ -25,6 +25,17 @@ void sl_cleanup(const struct sl_trace *t);
  * Returns 0 or -1. */
 int sl_raise_nofile(long *now);
 
+/* How many clients this host can carry for a server that spends
+ * THREADS_PER_CLIENT threads, FDS_PER_CLIENT descriptors and about
+ * BYTES_PER_CLIENT of memory on each: the smallest of what RLIMIT_NOFILE
+ * (as it is now: raise it first; 80 descriptors are the server's own),
+ * the system's thread and pid limits,
+ * RLIMIT_NPROC and the available memory allow. Threads and memory are
+ * shared with every other program: we count on half of them, so that a
+ * flood of clients cannot leave the machine unable to fork. At least 1. */
+unsigned long sl_host_client_limit(unsigned threads_per_client, unsigned fds_per_client,
+                                   size_t bytes_per_client);
+
 /* A thread stack big enough for our per-connection threads but small
  * enough that 10,000 of them fit (the default is 8 MiB of address space). */
 #define SL_THREAD_STACK (128 * 1024)

@@ -37,6 +37,24 @@
 
 struct sl_server;
 
+/* Refused connections whose last words are still on their way: each one
+ * is half-closed and drained for a moment before its close, because
+ * closing a socket with unread input sends a reset that can destroy the
+ * refusal line before the client reads it. One thread, started at the
+ * first refusal, serves them all; a bounded set, so a flood of refusals
+ * cannot cost more than SL_REFUSALS_MAX descriptors (beyond, the close is
+ * immediate). */
+#define SL_REFUSALS_MAX 64
+struct sl_refusals {
+    pthread_mutex_t lock;
+    int fds[SL_REFUSALS_MAX];
+    long long deadline_ms[SL_REFUSALS_MAX];
+    unsigned n;
+    int wake[2]; /* a byte: look at the set again (or stop) */
+    bool started, stopping;
+    pthread_t thread;
+};
+
 /* One accepted connection, owned by its thread. */
 struct sl_conn {
     int fd;
@@ -57,8 +75,16 @@ struct sl_server_config {
     void *ctx; /* the tool's, passed to SERVE and LOG */
     /* A line for the operator (no newline); NULL: the module is silent. */
     void (*log)(void *ctx, enum sl_server_log_level level, const char *msg);
-    unsigned long max_clients;  /* 0: no cap but the system's */
-    const char *full_line;      /* sent to a client refused over the cap; NULL: none */
+    /* The cap. 0: the host's limit for a client that costs
+     * THREADS_PER_CLIENT threads, FDS_PER_CLIENT descriptors and
+     * BYTES_PER_CLIENT of memory
+     * (sl_host_client_limit); sl_server_init() stores the result here. */
+    unsigned long max_clients;
+    unsigned threads_per_client; /* 0: 1 */
+    unsigned fds_per_client;     /* 0: 1 (its socket) */
+    size_t bytes_per_client;
+    const char *refusal;        /* sent to a client refused over the cap; NULL: none */
+    size_t refusal_len;         /* its bytes (0: strlen, for a text line) */
     unsigned long accept_limit; /* stop accepting after this many (0: never): --once */
     int hello_ms;               /* limit until sl_conn_hello_done() (0: as IDLE_MS) */
     int idle_ms;                /* limit for each receive after that (0: none) */
@@ -74,9 +100,12 @@ struct sl_server {
     unsigned long nconns;
     unsigned long accepted;
     int done_pipe[2]; /* readable once ACCEPT_LIMIT connections have ended */
+    struct sl_refusals refusals;
 };
 
-/* Prepares S with a copy of CFG. Returns 0, or -1 with ERR filled. */
+/* Prepares S with a copy of CFG, raising RLIMIT_NOFILE to its hard limit
+ * (one descriptor per client) and deriving the cap when CFG has none
+ * (S->cfg.max_clients tells it). Returns 0, or -1 with ERR filled. */
 int sl_server_init(struct sl_server *s, const struct sl_server_config *cfg, char err[SL_ERRLEN]);
 
 /* Steps 2-5 (socket, address, bind, listen: see sl_listen_tcp) on

@@ -36,4 +36,12 @@ struct sl_passive {
 int sl_open_passive(const char *host, const char *port, int family, const struct sl_passive *p,
                     char err[SL_ERRLEN]);
 
+struct sl_refusals;
+
+/* The lingering close of refused connections (server_refusals.c).
+ * init: 0 or -1 + errno. add: takes FD (sends nothing; the caller has). */
+int sl_refusals_init(struct sl_refusals *r);
+void sl_refusals_add(struct sl_refusals *r, int fd);
+void sl_refusals_free(struct sl_refusals *r);
+
 #endif

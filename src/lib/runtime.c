@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/resource.h>
 
 #include "internal.h"
@@ -56,6 +58,59 @@ uint64_t sl_monotonic_ns(void)
 int64_t sl_monotonic_ms(void)
 {
     return (int64_t)(sl_monotonic_ns() / 1000000u);
+}
+
+/* The first number in FILE (e.g. /proc/sys/kernel/threads-max), or
+ * FALLBACK. For memory: the "KEY: N kB" line of /proc/meminfo, in bytes. */
+static unsigned long long read_number(const char *file, const char *key,
+                                      unsigned long long fallback)
+{
+    FILE *f = fopen(file, "re");
+    char line[256];
+    unsigned long long v = fallback;
+    if (f == NULL)
+        return fallback;
+    while (fgets(line, sizeof line, f)) {
+        size_t klen = key ? strlen(key) : 0;
+        if (key && strncmp(line, key, klen) != 0)
+            continue;
+        if (sscanf(line + klen, " %llu", &v) == 1 && key)
+            v *= 1024; /* meminfo says kB */
+        break;
+    }
+    fclose(f);
+    return v;
+}
+
+static unsigned long long min_ull(unsigned long long a, unsigned long long b)
+{
+    return a < b ? a : b;
+}
+
+unsigned long sl_host_client_limit(unsigned threads_per_client, unsigned fds_per_client,
+                                   size_t bytes_per_client)
+{
+    unsigned long long n = 10000000; /* --max-clients' own ceiling */
+    struct rlimit rl;
+    if (fds_per_client && getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+        /* Ours: stdio, the listener, pipes, a lingering refusal or 64
+         * (server.h), logs: 80 of a big limit, half of a small one. */
+        unsigned long long reserve = min_ull(80, rl.rlim_cur / 2);
+        n = min_ull(n, rl.rlim_cur > reserve ? (rl.rlim_cur - reserve) / fds_per_client : 1);
+    }
+    if (threads_per_client) {
+        unsigned long long tasks = min_ull(read_number("/proc/sys/kernel/threads-max", NULL, n),
+                                           read_number("/proc/sys/kernel/pid_max", NULL, n));
+        if (getrlimit(RLIMIT_NPROC, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+            tasks = min_ull(tasks, rl.rlim_cur);
+        n = min_ull(n, tasks / 2 / threads_per_client);
+    }
+    if (bytes_per_client) {
+        unsigned long long avail = read_number("/proc/meminfo", "MemAvailable:", 0);
+        if (avail > 0)
+            n = min_ull(n, avail / 2 / bytes_per_client);
+    }
+    return n > 0 ? (unsigned long)n : 1;
 }
 
 void sl_deadline_after_ms(struct timespec *ts, int ms)

@@ -35,6 +35,11 @@ static void server_log(struct sl_server *s, enum sl_server_log_level level, cons
 int sl_server_init(struct sl_server *s, const struct sl_server_config *cfg, char err[SL_ERRLEN])
 {
     s->cfg = *cfg;
+    (void)sl_raise_nofile(NULL); /* one descriptor per client: all we may */
+    if (s->cfg.max_clients == 0)
+        s->cfg.max_clients = sl_host_client_limit(
+            cfg->threads_per_client ? cfg->threads_per_client : 1,
+            cfg->fds_per_client ? cfg->fds_per_client : 1, cfg->bytes_per_client);
     s->lfd = -1;
     s->conns = NULL;
     s->nconns = 0;
@@ -53,6 +58,10 @@ int sl_server_init(struct sl_server *s, const struct sl_server_config *cfg, char
     if (rc != 0) {
         errno = rc;
         sl_errno(err, "server lock");
+        return -1;
+    }
+    if (sl_refusals_init(&s->refusals) < 0) {
+        sl_errno(err, "server refusals");
         return -1;
     }
     return 0;
@@ -76,19 +85,11 @@ void sl_server_request_stop(struct sl_server *s)
     sl_shutdown_request(&s->stop);
 }
 
-/* SO_RCVTIMEO makes a blocking recv() give up after MS; sl_recv_some and
- * the other io.h loops turn that into ETIMEDOUT. 0 means no limit. */
-static void set_receive_limit(int fd, int ms)
-{
-    struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
-    (void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-}
-
 void sl_conn_hello_done(struct sl_conn *conn)
 {
     const struct sl_server_config *cfg = &conn->server->cfg;
     if (cfg->hello_ms != cfg->idle_ms)
-        set_receive_limit(conn->fd, cfg->idle_ms);
+        sl_set_recv_timeout(conn->fd, cfg->idle_ms);
 }
 
 static void unlink_conn(struct sl_server *s, struct sl_conn *c)
@@ -126,13 +127,16 @@ static void *conn_main(void *arg)
     return NULL;
 }
 
-/* A client we cannot take: the tool's line saying why, then close. Best
- * effort and non-blocking: it must never stall the accept loop. */
-static void refuse(int fd, const char *line)
+/* A client we cannot take: the tool's words saying why, then a lingering
+ * close. Non-blocking: it must never stall the accept loop. */
+static void refuse(struct sl_server *s, int fd)
 {
-    if (line != NULL)
-        (void)!send(fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT);
-    close(fd);
+    const char *msg = s->cfg.refusal;
+    if (msg != NULL) {
+        size_t len = s->cfg.refusal_len ? s->cfg.refusal_len : strlen(msg);
+        (void)!send(fd, msg, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    }
+    sl_refusals_add(&s->refusals, fd);
 }
 
 /* Registers the connection and starts its thread, or refuses it. */
@@ -150,14 +154,14 @@ static void admit(struct sl_server *s, int fd, const struct sockaddr_storage *pe
     sl_format_addr((const struct sockaddr *)peer, peerlen, c->peer, sizeof c->peer);
     int limit = s->cfg.hello_ms ? s->cfg.hello_ms : s->cfg.idle_ms;
     if (limit)
-        set_receive_limit(fd, limit);
+        sl_set_recv_timeout(fd, limit);
 
     pthread_mutex_lock(&s->lock);
     if (s->cfg.max_clients && s->nconns >= s->cfg.max_clients) {
         pthread_mutex_unlock(&s->lock);
         server_log(s, SL_SERVER_INFO, "%s refused: --max-clients %lu reached", c->peer,
                    s->cfg.max_clients);
-        refuse(fd, s->cfg.full_line);
+        refuse(s, fd);
         free(c);
         return;
     }
@@ -272,6 +276,7 @@ void sl_server_stop(struct sl_server *s, int grace_ms)
      * the grace time both directions are cut. */
     bool idle = shut_and_wait(s, SHUT_RD, grace_ms) || shut_and_wait(s, SHUT_RDWR, 1000);
     pthread_mutex_unlock(&s->lock);
+    sl_refusals_free(&s->refusals);
     sl_shutdown_free(&s->stop); /* its state stays readable for late threads */
     if (idle)
         server_free(s); /* else a late thread still needs the lock and the pipe */

@@ -206,7 +206,7 @@ static void test_cap_refuses_with_the_tools_line(void **state)
 {
     (void)state;
     struct fixture *f = start((struct sl_server_config){
-        .serve = serve_echo, .max_clients = 1, .full_line = "!!! full\n"});
+        .serve = serve_echo, .max_clients = 1, .refusal = "!!! full\n"});
     int first = client(f);
     wait_for(&f->served, 1);
     int second = client(f);

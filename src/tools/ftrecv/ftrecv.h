@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "socklab/ft_proto.h"
+#include "socklab/server.h"
 #include "socklab/trace.h"
 
 #define FT_BUF (1024 * 1024) /* data buffer per connection */
@@ -22,9 +23,9 @@ struct ftrecv {
     atomic_int last_status; /* receive_files()'s result for the last sender (--once) */
 };
 
-/* Serves one sender on FD until it is done. Returns 0 when every file it
- * sent was stored, -1 otherwise. */
-int receive_files(struct ftrecv *r, int fd, const char *peer);
+/* Serves one sender on CONN until it is done. Returns 0 when every file
+ * it sent was stored, -1 otherwise. */
+int receive_files(struct ftrecv *r, struct sl_conn *conn);
 
 /* A file being received into DIR: a temporary file beside its final name. */
 struct ft_target {

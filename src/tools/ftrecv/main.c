@@ -21,6 +21,7 @@ struct options {
     struct sl_cli_common cli; /* what every server shares */
     const char *dir;
     bool once;
+    int idle_ms;
     struct ftrecv *r;
 };
 
@@ -35,12 +36,17 @@ static void usage(const char *prog)
            "      --overwrite       replace existing files (atomically) instead of\n"
            "                        storing under a new name (name.1.ext, ...)\n"
            "      --max-size BYTES  refuse files larger than this (suffixes K, M, G)\n"
+           "      --timeout SECS    drop a sender silent for this long (default 30;\n"
+           "                        its hello must come within 10 s or SECS if less)\n"
            "  -q, --quiet           do not print a line per stored file\n",
            prog);
     sl_cli_print_server_options(DEFAULT_PORT);
 }
 
-enum { OPT_ONCE = SL_OPT_FIRST_TOOL, OPT_OVERWRITE, OPT_MAX_SIZE };
+enum { OPT_ONCE = SL_OPT_FIRST_TOOL, OPT_OVERWRITE, OPT_MAX_SIZE, OPT_TIMEOUT };
+
+#define HELLO_MS 10000        /* a connection that says nothing is no sender */
+#define DEFAULT_IDLE_MS 30000 /* between any two receives, once the hello is done */
 
 /* ftrecv's own options; the shared ones are sl_cli_parse_server's. */
 static int ftrecv_option(int c, const char *arg, void *ctx)
@@ -63,6 +69,10 @@ static int ftrecv_option(int c, const char *arg, void *ctx)
     case 'q':
         opt->r->quiet = true;
         return SL_CLI_NEXT;
+    case OPT_TIMEOUT:
+        if (sl_parse_seconds_ms(arg, &opt->idle_ms) < 0 || opt->idle_ms < 1000)
+            return sl_cli_usage_error(opt->r->prog, "--timeout: not a time >= 1 s: %s", arg);
+        return SL_CLI_NEXT;
     }
     return sl_cli_usage_hint(opt->r->prog); /* not reached: getopt knows only these */
 }
@@ -74,6 +84,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
         {"once", no_argument, NULL, OPT_ONCE},
         {"overwrite", no_argument, NULL, OPT_OVERWRITE},
         {"max-size", required_argument, NULL, OPT_MAX_SIZE},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"quiet", no_argument, NULL, 'q'},
         {NULL, 0, NULL, 0},
     };
@@ -86,6 +97,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
         .ctx = opt,
     };
     opt->dir = ".";
+    opt->idle_ms = DEFAULT_IDLE_MS;
     return sl_cli_parse_server(argc, argv, opt->r->prog, &spec, &opt->cli);
 }
 
@@ -95,7 +107,7 @@ static void serve_sender(struct sl_conn *conn, void *ctx)
     struct ftrecv *r = ctx;
     if (r->verbose)
         sl_cli_log(r->prog, "%s connected", conn->peer);
-    int rc = receive_files(r, conn->fd, conn->peer);
+    int rc = receive_files(r, conn);
     sl_trace_step(&r->trace, SL_STEP_COMMUNICATE, conn->fd, "communicate fd %d: %s", conn->fd,
                   rc == 0 ? "all files stored" : "not all files stored");
     atomic_store(&r->last_status, rc);
@@ -114,6 +126,7 @@ int main(int argc, char **argv)
     /* Static: threads cut off at the stop deadline may outlive main. */
     static struct ftrecv r;
     static struct sl_server server;
+    static uint8_t busy[SL_FT_HELLO_LEN];
     struct options opt = {.r = &r};
     char err[SL_ERRLEN];
 
@@ -124,6 +137,7 @@ int main(int argc, char **argv)
         return rc;
     r.verbose = opt.cli.verbose;
     atomic_init(&r.last_status, -1);
+    sl_ft_encode_hello(busy, SL_FT_HELLO_BUSY);
     r.dirfd = open(opt.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (r.dirfd < 0)
         return sl_cli_fail(prog, "directory %s: %s", opt.dir, strerror(errno));
@@ -133,11 +147,19 @@ int main(int argc, char **argv)
         .log = ftrecv_log,
         .ctx = &r,
         .max_clients = opt.cli.max_clients,
+        .fds_per_client = 4,                     /* its socket, the file, its directory, a lookup */
+        .bytes_per_client = FT_BUF + 128 * 1024, /* its buffer, stack and kernel buffers */
+        .refusal = (const char *)busy,           /* the hello, saying BUSY */
+        .refusal_len = sizeof busy,
         .accept_limit = opt.once ? 1 : 0,
+        .hello_ms = opt.idle_ms < HELLO_MS ? opt.idle_ms : HELLO_MS,
+        .idle_ms = opt.idle_ms,
     };
     if (sl_trace_init(&r.trace, SL_ROLE_TCP_SERVER, opt.cli.trace, opt.cli.step) < 0 ||
         sl_server_init(&server, &cfg, err) < 0)
         return sl_cli_fail(prog, "set-up: %s", strerror(errno));
+    if (r.verbose)
+        sl_cli_log(prog, "at most %lu senders at once", server.cfg.max_clients);
 
     /* 1. protocol version */
     if (sl_startup(&r.trace, err) < 0)

@@ -155,8 +155,10 @@ static void linger_close(int fd)
         ;
 }
 
-int receive_files(struct ftrecv *r, int fd, const char *peer)
+int receive_files(struct ftrecv *r, struct sl_conn *conn)
 {
+    int fd = conn->fd;
+    const char *peer = conn->peer;
     struct session s = {.r = r, .fd = fd, .peer = peer, .buf = malloc(FT_BUF)};
     struct sl_ft_header *h = malloc(sizeof *h);
     uint8_t hello[SL_FT_HELLO_LEN], status;
@@ -172,9 +174,10 @@ int receive_files(struct ftrecv *r, int fd, const char *peer)
         linger_close(fd);
         goto out;
     }
-    sl_ft_encode_hello(hello, 0);
+    sl_ft_encode_hello(hello, SL_FT_HELLO_OK);
     if (sl_send_all(fd, hello, sizeof hello) < 0)
         goto out;
+    sl_conn_hello_done(conn); /* from now on the idle limit (--timeout) */
 
     for (;;) {
         /* 3. the file's name and size (and mode, mtime) */

@@ -12,6 +12,7 @@
 #include "socklab/socklab.h"
 
 #define DEFAULT_PORT "7071"
+#define DEFAULT_WAIT_MS 30000 /* for a connect, and for each answer */
 
 struct options {
     struct sl_cli_common cli; /* -p -b -4 -6 --trace --step */
@@ -28,7 +29,9 @@ static void usage(const char *prog)
            "transfer, sent again, only sends what is missing.\n\n"
            "  -p, --port PORT       receiver port (default " DEFAULT_PORT ")\n"
            "  -r, --recursive       send directories as whole trees\n"
-           "  -w, --wait SECONDS    connect timeout per address (default: none)\n"
+           "  -w, --wait SECONDS    give up on an address that does not connect, or a\n"
+           "                        receiver that does not answer, within SECONDS\n"
+           "                        (default 30)\n"
            "  -4, --ipv4            IPv4 only\n"
            "  -6, --ipv6            IPv6 only\n"
            "  -q, --quiet           no progress bar\n"
@@ -52,7 +55,8 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
     char err[SL_ERRLEN];
     int c, rc;
 
-    *opt = (struct options){.cli = {.port = DEFAULT_PORT, .family = AF_UNSPEC}};
+    *opt = (struct options){.cli = {.port = DEFAULT_PORT, .family = AF_UNSPEC},
+                            .timeout_ms = DEFAULT_WAIT_MS};
     while ((c = getopt_long(argc, argv, "p:rw:46qh", longopts, NULL)) != -1) {
         switch (c) {
         case 'r':
@@ -109,6 +113,7 @@ int main(int argc, char **argv)
         walk_free(&list);
         return sl_cli_fail(prog, "%s", err);
     }
+    (void)sl_set_recv_timeout(fd, opt.timeout_ms); /* a receiver gone silent: ETIMEDOUT */
 
     /* 5. communicate: each file's name and size, then its content */
     sl_trace_before(&trace, SL_STEP_COMMUNICATE);

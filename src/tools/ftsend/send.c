@@ -184,7 +184,7 @@ int send_files(int fd, const char *prog, const struct send_list *list, bool prog
         snprintf(err, SL_ERRLEN, "out of memory");
         return -1;
     }
-    sl_ft_encode_hello(hello, 0);
+    sl_ft_encode_hello(hello, SL_FT_HELLO_OK);
     errno = 0;
     if (sl_send_all(fd, hello, sizeof hello) < 0 ||
         sl_recv_all(fd, hello, sizeof hello) != sizeof hello) {
@@ -194,6 +194,12 @@ int send_files(int fd, const char *prog, const struct send_list *list, bool prog
     }
     if (sl_ft_decode_hello(hello, &status, err) < 0)
         goto out;
+    if (status == SL_FT_HELLO_BUSY) {
+        snprintf(err, SL_ERRLEN,
+                 "the receiver is busy (as many senders as it takes): "
+                 "try again in a moment");
+        goto out;
+    }
     for (size_t i = 0; i < list->n; i++) {
         errno = 0;
         int one = send_one(fd, prog, &list->items[i], buf, progress, err);

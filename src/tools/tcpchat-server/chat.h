@@ -17,6 +17,9 @@
 #define CHAT_NICK_MAX_BYTES (CHAT_NICK_MAX_CHARS * 4)
 #define CHAT_QUEUE_LIMIT (256 * 1024)  /* per-client backlog before it is dropped */
 #define CHAT_SOCKET_SNDBUF (64 * 1024) /* per-client kernel send buffer (Linux doubles it) */
+/* What a client may cost at worst, for the default cap: a full queue, a
+ * full send buffer, and its two stacks' touched pages. */
+#define CHAT_CLIENT_BYTES (CHAT_QUEUE_LIMIT + 2 * CHAT_SOCKET_SNDBUF + 64 * 1024)
 /* Joins and leaves are announced while the room holds at most this many
  * clients: beyond that, announcing each of N joins to N people costs N^2
  * deliveries (use /who instead). Drops for not reading are always told. */

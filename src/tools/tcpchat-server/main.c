@@ -46,22 +46,25 @@ int main(int argc, char **argv)
     int rc = sl_cli_parse_server(argc, argv, prog, &spec, &opt);
     if (rc != SL_CLI_NEXT)
         return rc;
-    snprintf(full_line, sizeof full_line, "!!! server full (%lu clients), try again later\n",
-             opt.max_clients);
     const struct sl_server_config cfg = {
         .trace = &room.trace,
         .serve = chat_serve,
         .log = chat_log,
         .ctx = &room,
         .max_clients = opt.max_clients,
-        .full_line = full_line,
+        .threads_per_client = 2, /* its reader and its writer */
+        .bytes_per_client = CHAT_CLIENT_BYTES,
+        .refusal = full_line, /* filled once the cap is known */
     };
     room.prog = prog;
     room.verbose = opt.verbose;
     if (sl_trace_init(&room.trace, SL_ROLE_TCP_SERVER, opt.trace, opt.step) < 0 ||
         room_init(&room) < 0 || sl_server_init(&server, &cfg, err) < 0)
         return sl_cli_fail(prog, "set-up: %s", strerror(errno));
-    (void)sl_raise_nofile(NULL); /* one descriptor per client */
+    snprintf(full_line, sizeof full_line, "!!! server full (%lu clients), try again later\n",
+             server.cfg.max_clients);
+    if (opt.verbose)
+        sl_cli_log(prog, "at most %lu clients at once", server.cfg.max_clients);
 
     /* 1. protocol version */
     if (sl_startup(&room.trace, err) < 0)

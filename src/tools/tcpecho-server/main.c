@@ -43,11 +43,13 @@ int main(int argc, char **argv)
         .log = echo_log,
         .ctx = &srv,
         .max_clients = opt.max_clients,
+        .bytes_per_client = 64 * 1024, /* its stack, partly touched */
     };
     if (sl_trace_init(&srv.trace, SL_ROLE_TCP_SERVER, opt.trace, opt.step) < 0 ||
         sl_server_init(&srv.server, &cfg, err) < 0)
         return sl_cli_fail(prog, "set-up: %s", strerror(errno));
-    (void)sl_raise_nofile(NULL); /* one descriptor per client: all we may */
+    if (opt.verbose)
+        sl_cli_log(prog, "at most %lu clients at once", srv.server.cfg.max_clients);
 
     /* 1. protocol version */
     if (sl_startup(&srv.trace, err) < 0)
