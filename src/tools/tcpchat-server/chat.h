@@ -7,13 +7,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "command_parse.h"
 #include "outqueue.h"
 #include "socklab/addr.h"
 #include "socklab/trace.h"
 
-#define CHAT_MAX_LINE 4096     /* bytes per line, without its LF */
-#define CHAT_NICK_MAX_CHARS 32 /* characters, not bytes */
-#define CHAT_NICK_MAX_BYTES (CHAT_NICK_MAX_CHARS * 4)
+#define CHAT_MAX_LINE 4096             /* bytes per line, without its LF */
 #define CHAT_QUEUE_LIMIT (256 * 1024)  /* per-client backlog before it is dropped */
 #define CHAT_SOCKET_SNDBUF (64 * 1024) /* per-client kernel send buffer (Linux doubles it) */
 /* Joins and leaves are announced while the room holds at most this many
@@ -98,9 +97,5 @@ void *session_main(void *arg);
 
 /* Handles a line starting with '/'. Returns false when the client quits. */
 bool chat_command(struct chat_client *c, const char *line, size_t len);
-
-/* Checks a nick: 1-32 characters of valid UTF-8, no spaces or controls.
- * Returns NULL if fine, else why not. */
-const char *chat_nick_problem(const char *nick, size_t len);
 
 #endif
