@@ -35,7 +35,9 @@ int sl_lr_init(struct sl_linereader *lr, int fd, size_t max_line);
 void sl_lr_free(struct sl_linereader *lr);
 
 /* Reads the next line. On SL_LINE_OK *LINE points into the reader's buffer
- * and stays valid until the next call. Retries EINTR. */
+ * and stays valid until the next call. Retries EINTR. On a non-blocking FD,
+ * SL_LINE_ERROR with errno EAGAIN loses nothing: call again once readable
+ * (tests/fuzz/fuzz_linereader.c feeds it that way). */
 enum sl_line_status sl_lr_next(struct sl_linereader *lr, const char **line, size_t *len);
 
 /* Bytes already buffered but not yet returned (e.g. to hand them over). */

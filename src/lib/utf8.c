@@ -54,6 +54,32 @@ static size_t decode(const unsigned char *s, size_t avail, uint32_t *cp, size_t 
     return n;
 }
 
+size_t sl_utf8_decode(const char *s, size_t len, uint32_t *cp)
+{
+    size_t bad;
+    if (len == 0)
+        return 0;
+    return decode((const unsigned char *)s, len, cp, &bad);
+}
+
+bool sl_unicode_is_white_space(uint32_t cp)
+{
+    return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
+           (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F ||
+           cp == 0x205F || cp == 0x3000;
+}
+
+bool sl_unicode_is_bidi_control(uint32_t cp)
+{
+    return cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+           (cp >= 0x2066 && cp <= 0x2069);
+}
+
+bool sl_unicode_is_zero_width(uint32_t cp)
+{
+    return (cp >= 0x200B && cp <= 0x200D) || cp == 0x2060 || cp == 0xFEFF;
+}
+
 size_t sl_sanitize_text(const char *in, size_t len, char *out)
 {
     const unsigned char *s = (const unsigned char *)in;

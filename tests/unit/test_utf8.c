@@ -4,6 +4,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "socklab/utf8.h"
@@ -38,9 +40,11 @@ static void test_controls_neutralised(void **state)
     CLEAN("a\rb\nc\bd", "a^Mb^Jc^Hd");
     CLEAN("nul\0here", "nul^@here");
     CLEAN("del\x7f", "del^?");
-    CLEAN("\xC2\x9B" "31m", FFFD "31m"); /* C1 CSI, valid UTF-8 but a control */
-    CLEAN("\xC2\x85", FFFD);             /* NEL */
-    CLEAN("\xC2\xA0", "\xC2\xA0");       /* U+00A0 is not a control */
+    CLEAN("\xC2\x9B"
+          "31m",
+          FFFD "31m");             /* C1 CSI, valid UTF-8 but a control */
+    CLEAN("\xC2\x85", FFFD);       /* NEL */
+    CLEAN("\xC2\xA0", "\xC2\xA0"); /* U+00A0 is not a control */
 }
 
 static void test_invalid_utf8_replaced(void **state)
@@ -48,12 +52,14 @@ static void test_invalid_utf8_replaced(void **state)
     (void)state;
     CLEAN("\xff", FFFD);
     CLEAN("a\x80z", "a" FFFD "z");
-    CLEAN("\xC0\xAF", FFFD FFFD);         /* overlong '/' */
-    CLEAN("\xE0\x80\xAF", FFFD FFFD FFFD); /* overlong, 3 bytes */
-    CLEAN("\xED\xA0\x80", FFFD FFFD FFFD); /* surrogate */
+    CLEAN("\xC0\xAF", FFFD FFFD);                   /* overlong '/' */
+    CLEAN("\xE0\x80\xAF", FFFD FFFD FFFD);          /* overlong, 3 bytes */
+    CLEAN("\xED\xA0\x80", FFFD FFFD FFFD);          /* surrogate */
     CLEAN("\xF4\x90\x80\x80", FFFD FFFD FFFD FFFD); /* > U+10FFFF */
-    CLEAN("\xE4\xBD", FFFD);               /* truncated 你: one maximal subpart */
-    CLEAN("\xE4\xBD" "x", FFFD "x");
+    CLEAN("\xE4\xBD", FFFD);                        /* truncated 你: one maximal subpart */
+    CLEAN("\xE4\xBD"
+          "x",
+          FFFD "x");
     CLEAN("\xF0\x9F\x98", FFFD);
 }
 
@@ -84,12 +90,77 @@ static void test_width(void **state)
     assert_int_equal(sl_utf8_width("e\xCC\x81", 3), 1); /* e + combining acute */
 }
 
+static void test_decode(void **state)
+{
+    (void)state;
+    uint32_t cp = 0;
+    assert_int_equal(sl_utf8_decode("a", 1, &cp), 1);
+    assert_int_equal(cp, 'a');
+    assert_int_equal(sl_utf8_decode("\xE3\x80\x80x", 4, &cp), 3);
+    assert_int_equal(cp, 0x3000);
+    assert_int_equal(sl_utf8_decode("\xF0\x9F\x98\x80", 4, &cp), 4);
+    assert_int_equal(cp, 0x1F600);
+    assert_int_equal(sl_utf8_decode("", 0, &cp), 0);
+    assert_int_equal(sl_utf8_decode("\xE3\x80", 2, &cp), 0);     /* truncated */
+    assert_int_equal(sl_utf8_decode("\xC0\xAF", 2, &cp), 0);     /* overlong */
+    assert_int_equal(sl_utf8_decode("\xED\xA0\x80", 3, &cp), 0); /* surrogate */
+    assert_int_equal(sl_utf8_decode("\xE3\x80\x80", 2, &cp), 0); /* LEN is the limit */
+}
+
+/* Each predicate against its list, over every code point: a range one too
+ * wide or a missing entry fails. */
+static void expect_exactly(bool (*is)(uint32_t), const char *name, const uint32_t (*ranges)[2],
+                           size_t nranges)
+{
+    for (uint32_t cp = 0; cp <= 0x10FFFF; cp++) {
+        bool listed = false;
+        for (size_t i = 0; i < nranges; i++)
+            listed |= cp >= ranges[i][0] && cp <= ranges[i][1];
+        if (is(cp) != listed)
+            fail_msg("%s(U+%04X) is %d, want %d", name, (unsigned)cp, is(cp), listed);
+    }
+}
+
+#define EXPECT_EXACTLY(fn, ranges) expect_exactly(fn, #fn, ranges, sizeof ranges / sizeof ranges[0])
+
+static void test_white_space_is_proplist(void **state)
+{
+    (void)state;
+    static const uint32_t white_space[][2] = {
+        {0x0009, 0x000D}, {0x0020, 0x0020}, {0x0085, 0x0085}, {0x00A0, 0x00A0}, {0x1680, 0x1680},
+        {0x2000, 0x200A}, {0x2028, 0x2029}, {0x202F, 0x202F}, {0x205F, 0x205F}, {0x3000, 0x3000},
+    };
+    EXPECT_EXACTLY(sl_unicode_is_white_space, white_space);
+}
+
+static void test_bidi_controls(void **state)
+{
+    (void)state;
+    static const uint32_t bidi[][2] = {
+        {0x061C, 0x061C}, {0x200E, 0x200F}, {0x202A, 0x202E}, {0x2066, 0x2069}};
+    EXPECT_EXACTLY(sl_unicode_is_bidi_control, bidi);
+}
+
+static void test_zero_width(void **state)
+{
+    (void)state;
+    static const uint32_t zero_width[][2] = {{0x200B, 0x200D}, {0x2060, 0x2060}, {0xFEFF, 0xFEFF}};
+    EXPECT_EXACTLY(sl_unicode_is_zero_width, zero_width);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_valid_text_untouched), cmocka_unit_test(test_controls_neutralised),
-        cmocka_unit_test(test_invalid_utf8_replaced), cmocka_unit_test(test_output_bound),
-        cmocka_unit_test(test_last_char_len),        cmocka_unit_test(test_width),
+        cmocka_unit_test(test_valid_text_untouched),
+        cmocka_unit_test(test_controls_neutralised),
+        cmocka_unit_test(test_invalid_utf8_replaced),
+        cmocka_unit_test(test_output_bound),
+        cmocka_unit_test(test_last_char_len),
+        cmocka_unit_test(test_width),
+        cmocka_unit_test(test_decode),
+        cmocka_unit_test(test_white_space_is_proplist),
+        cmocka_unit_test(test_bidi_controls),
+        cmocka_unit_test(test_zero_width),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,14 +7,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "command_parse.h"
 #include "outqueue.h"
 #include "socklab/addr.h"
 #include "socklab/chat_proto.h" /* SL_CHAT_LINE_MAX */
 #include "socklab/server.h"
 #include "socklab/trace.h"
 
-#define CHAT_NICK_MAX_CHARS 32 /* characters, not bytes */
-#define CHAT_NICK_MAX_BYTES (CHAT_NICK_MAX_CHARS * 4)
 #define CHAT_QUEUE_LIMIT (256 * 1024)  /* per-client backlog before it is dropped */
 #define CHAT_SOCKET_SNDBUF (64 * 1024) /* per-client kernel send buffer (Linux doubles it) */
 /* What a client may cost at worst, for the default cap: a full queue, a
@@ -98,9 +97,5 @@ void chat_serve(struct sl_conn *conn, void *ctx);
 
 /* Handles a line starting with '/'. Returns false when the client quits. */
 bool chat_command(struct chat_client *c, const char *line, size_t len);
-
-/* Checks a nick: 1-32 characters of valid UTF-8, no spaces or controls.
- * Returns NULL if fine, else why not. */
-const char *chat_nick_problem(const char *nick, size_t len);
 
 #endif

@@ -1,42 +1,24 @@
-/* The slash commands: /nick /who /msg /me /quit /help. */
+/* The slash commands' effects on the room: /nick /who /msg /me /quit
+ * /help. Parsing them is command_parse.c's. */
 #include <stdio.h>
 #include <string.h>
 
 #include "chat.h"
 #include "socklab/utf8.h"
 
-const char *chat_nick_problem(const char *nick, size_t len)
-{
-    char clean[SL_SANITIZED_MAX(CHAT_NICK_MAX_BYTES)];
-    if (len == 0)
-        return "empty";
-    if (len > CHAT_NICK_MAX_BYTES)
-        return "longer than 32 characters";
-    /* Sanitising changes nothing only for valid UTF-8 without controls. */
-    if (sl_sanitize_text(nick, len, clean) != len || memcmp(clean, nick, len) != 0)
-        return "control characters or invalid UTF-8";
-    if (memchr(nick, ' ', len) || memchr(nick, '\t', len) || strstr(nick, "\xE3\x80\x80") ||
-        strstr(nick, "\xC2\xA0"))
-        return "spaces";
-    size_t chars = 0;
-    for (size_t i = 0; i < len; i++)
-        chars += ((unsigned char)nick[i] & 0xC0) != 0x80;
-    if (chars > CHAT_NICK_MAX_CHARS)
-        return "longer than 32 characters";
-    return NULL;
-}
-
-static void cmd_nick(struct chat_client *c, const char *arg, size_t len)
+static void cmd_nick(struct chat_client *c, struct chat_span arg)
 {
     char nick[CHAT_NICK_MAX_BYTES + 1], old[CHAT_NICK_MAX_BYTES + 1];
-    const char *problem = chat_nick_problem(arg, len);
+    const char *problem = chat_nick_problem(arg.ptr, arg.len);
     if (problem) {
-        room_tell(c, "!!! invalid nick (%s): use 1-32 characters, no spaces or control characters",
+        room_tell(c,
+                  "!!! invalid nick (%s): use 1-32 characters without spaces, control, bidi or "
+                  "zero-width characters, not starting with ***, !!! or [",
                   problem);
         return;
     }
-    memcpy(nick, arg, len);
-    nick[len] = '\0';
+    memcpy(nick, arg.ptr, arg.len);
+    nick[arg.len] = '\0';
     if (room_rename(c->room, c, nick, old, sizeof old) < 0) {
         room_tell(c, "!!! nick %s is taken", nick);
         return;
@@ -45,28 +27,24 @@ static void cmd_nick(struct chat_client *c, const char *arg, size_t len)
     room_announce(c->room, c, false, "*** %s is now known as %s", old, nick);
 }
 
-static void cmd_msg(struct chat_client *c, const char *arg, size_t len)
+static void cmd_msg(struct chat_client *c, struct chat_span to, struct chat_span text)
 {
-    const char *space = memchr(arg, ' ', len);
-    if (space == NULL || space == arg || space + 1 == arg + len) {
+    if (to.len == 0 || text.len == 0) {
         room_tell(c, "!!! usage: /msg NICK text");
         return;
     }
-    char target[CHAT_NICK_MAX_BYTES + 1];
-    size_t tlen = (size_t)(space - arg);
-    const char *text = space + 1;
-    size_t textlen = len - tlen - 1;
-    if (chat_nick_problem(arg, tlen)) {
+    if (chat_nick_problem(to.ptr, to.len)) {
         room_tell(c, "!!! no such nick");
         return;
     }
-    memcpy(target, arg, tlen);
-    target[tlen] = '\0';
+    char target[CHAT_NICK_MAX_BYTES + 1];
+    memcpy(target, to.ptr, to.len);
+    target[to.len] = '\0';
 
     char line[CHAT_NICK_MAX_BYTES + 16 + SL_SANITIZED_MAX(SL_CHAT_LINE_MAX) + 1];
     size_t n = (size_t)snprintf(line, sizeof line, "[private] %s: ", c->nick);
     size_t start = n;
-    n += sl_sanitize_text(text, textlen, line + n);
+    n += sl_sanitize_text(text.ptr, text.len, line + n);
     line[n++] = '\n';
     if (room_send_to(c->room, target, line, n) < 0)
         room_tell(c, "!!! no such nick: %s", target);
@@ -105,37 +83,39 @@ static void cmd_help(struct chat_client *c)
 
 bool chat_command(struct chat_client *c, const char *line, size_t len)
 {
-    const char *name = line + 1, *end = line + len;
-    const char *space = memchr(name, ' ', (size_t)(end - name));
-    size_t name_len = (size_t)((space ? space : end) - name);
-    const char *arg = space ? space + 1 : end;
-    size_t arg_len = (size_t)(end - arg);
-
-    while (arg_len > 0 && arg[arg_len - 1] == ' ')
-        arg_len--; /* "/nick bob " means bob */
-#define IS(cmd) (name_len == sizeof(cmd) - 1 && memcmp(name, cmd, name_len) == 0)
-    if (IS("nick"))
-        cmd_nick(c, arg, arg_len);
-    else if (IS("who"))
+    struct chat_command cmd;
+    chat_parse_command(line, len, &cmd);
+    switch (cmd.kind) {
+    case CHAT_CMD_NICK:
+        cmd_nick(c, cmd.arg);
+        break;
+    case CHAT_CMD_WHO:
         room_who(c->room, c);
-    else if (IS("msg"))
-        cmd_msg(c, arg, arg_len);
-    else if (IS("me"))
-        cmd_me(c, arg, arg_len);
-    else if (IS("help"))
+        break;
+    case CHAT_CMD_MSG:
+        cmd_msg(c, cmd.target, cmd.text);
+        break;
+    case CHAT_CMD_ME:
+        cmd_me(c, cmd.arg.ptr, cmd.arg.len);
+        break;
+    case CHAT_CMD_HELP:
         cmd_help(c);
-    else if (IS("quit")) {
+        break;
+    case CHAT_CMD_QUIT: {
         /* 80 bytes at most: sanitised that is 240 < sizeof quit_reason. */
-        size_t n = sl_sanitize_text(arg, arg_len < 80 ? arg_len : 80, c->quit_reason);
+        size_t n =
+            sl_sanitize_text(cmd.arg.ptr, cmd.arg.len < 80 ? cmd.arg.len : 80, c->quit_reason);
         c->quit_reason[n] = '\0';
         room_tell(c, "*** bye");
         return false;
-    } else {
+    }
+    case CHAT_CMD_UNKNOWN: {
         char shown[SL_SANITIZED_MAX(32) + 1];
-        size_t n = sl_sanitize_text(name, name_len < 32 ? name_len : 32, shown);
+        size_t n = sl_sanitize_text(cmd.name.ptr, cmd.name.len < 32 ? cmd.name.len : 32, shown);
         shown[n] = '\0';
         room_tell(c, "!!! unknown command: /%s (try /help)", shown);
+        break;
     }
-#undef IS
+    }
     return true;
 }
