@@ -253,17 +253,18 @@ static int loop_timeout(const struct receiver *rx, uint64_t now)
 
 /* The UDP runs until STOP_FD is readable (or one run of any kind ended,
  * with --once); TCP connections are handed to their own threads. */
-static void receive_loop(struct receiver *rx, int lfd, int stop_fd, unsigned char *bufs)
+static void receive_loop(struct receiver *rx, int stop_fd, unsigned char *bufs)
 {
     /* The socket is new: every drop it counts happened since its bind,
      * even while a --step pause or a SIGSTOP kept us from reading it. */
     uint32_t drops_seen = 0;
     for (;;) {
         uint64_t now = sl_monotonic_ns();
-        struct pollfd p[4] = {{.fd = rx->fd, .events = POLLIN},
-                              {.fd = stop_fd, .events = POLLIN},
-                              {.fd = rx->tcp.paused_until > now ? -1 : lfd, .events = POLLIN},
-                              {.fd = tcp_runs_ended_fd(&rx->tcp), .events = POLLIN}};
+        struct pollfd p[4] = {
+            {.fd = rx->fd, .events = POLLIN},
+            {.fd = stop_fd, .events = POLLIN},
+            {.fd = rx->tcp.paused_until > now ? -1 : rx->tcp.lfd, .events = POLLIN},
+            {.fd = tcp_runs_ended_fd(&rx->tcp), .events = POLLIN}};
         int n = poll(p, 4, loop_timeout(rx, now));
         if (n < 0 && errno != EINTR)
             break;
@@ -278,7 +279,7 @@ static void receive_loop(struct receiver *rx, int lfd, int stop_fd, unsigned cha
         if (n > 0 && (p[0].revents & POLLIN) && receive_udp(rx, bufs))
             note_kernel_drops(rx->fd, &drops_seen);
         if (n > 0 && (p[2].revents & POLLIN))
-            tcp_runs_accept(&rx->tcp, lfd);
+            tcp_runs_accept(&rx->tcp);
         if (n > 0 && p[3].revents)
             tcp_runs_reap(&rx->tcp);
         if (rx->run.active)
@@ -296,7 +297,7 @@ int probe_listen_run(const char *prog, const struct udppeer_options *opt, int fd
     unsigned char *bufs = malloc((size_t)BATCH * opt->bufsize);
     if (bufs == NULL)
         return sl_cli_fail(prog, "out of memory");
-    if (tcp_runs_init(&rx.tcp, &rx, err) < 0) {
+    if (tcp_runs_init(&rx.tcp, &rx, lfd, err) < 0) {
         free(bufs);
         return sl_cli_fail(prog, "%s", err);
     }
@@ -305,7 +306,7 @@ int probe_listen_run(const char *prog, const struct udppeer_options *opt, int fd
     /* 5. communicate */
     sl_trace_before(t, SL_STEP_COMMUNICATE);
     sl_trace_step(t, SL_STEP_COMMUNICATE, -1, "communicate: recvmmsg() probe datagrams");
-    receive_loop(&rx, lfd, stop_fd, bufs);
+    receive_loop(&rx, stop_fd, bufs);
     tcp_runs_stop(&rx.tcp); /* every TCP run ends now: no thread holds the exit */
     fflush(stdout);
     if (rx.run.active)

@@ -44,6 +44,7 @@ struct tcp_slot {
 };
 
 struct tcp_runs {
+    int lfd; /* the listening socket (non-blocking), or -1 */
     struct tcp_slot slot[TCP_RUNS_MAX];
     int ended_pipe[2];     /* a byte per thread that ended: wakes the main loop */
     int quit_pipe[2];      /* readable: every run stops now */
@@ -85,14 +86,14 @@ void run_finish(struct receiver *rx, struct run *run, const char *how,
 /* Runs finished so far. */
 int receiver_runs(struct receiver *rx);
 
-/* TCP runs on their own threads (probe_tcp.c). Init returns 0, or -1
- * with ERR filled. */
-int tcp_runs_init(struct tcp_runs *t, struct receiver *rx, char err[SL_ERRLEN]);
+/* TCP runs on their own threads (probe_tcp.c), from listening socket LFD
+ * (-1: none). Init returns 0, or -1 with ERR filled. */
+int tcp_runs_init(struct tcp_runs *t, struct receiver *rx, int lfd, char err[SL_ERRLEN]);
 /* Readable when a run's thread has ended: then call tcp_runs_reap(). */
 int tcp_runs_ended_fd(const struct tcp_runs *t);
-/* Listening socket LFD is readable: takes the connection and starts its
+/* The listening socket is readable: takes the connection and starts its
  * run, or refuses it when TCP_RUNS_MAX are running. */
-void tcp_runs_accept(struct tcp_runs *t, int lfd);
+void tcp_runs_accept(struct tcp_runs *t);
 /* Joins the threads whose runs have ended and frees their slots. */
 void tcp_runs_reap(struct tcp_runs *t);
 /* Stops every run now (no REPORT), joins the threads, releases T. */

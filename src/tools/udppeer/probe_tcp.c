@@ -166,9 +166,14 @@ static void *tcp_run_main(void *arg)
     return NULL;
 }
 
-int tcp_runs_init(struct tcp_runs *t, struct receiver *rx, char err[SL_ERRLEN])
+int tcp_runs_init(struct tcp_runs *t, struct receiver *rx, int lfd, char err[SL_ERRLEN])
 {
     memset(t, 0, sizeof *t);
+    t->lfd = lfd;
+    if (lfd >= 0 && fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) | O_NONBLOCK) < 0) {
+        snprintf(err, SL_ERRLEN, "fcntl O_NONBLOCK: %s", strerror(errno));
+        return -1;
+    }
     for (int i = 0; i < TCP_RUNS_MAX; i++) {
         t->slot[i].rx = rx;
         t->slot[i].fd = -1;
@@ -203,16 +208,15 @@ static struct tcp_slot *free_slot(struct tcp_runs *t)
 }
 
 /* accept() that never blocks the UDP loop: the listener was readable, but
- * the client may have gone since. Returns the fd or -1. */
-static int take_connection(struct tcp_runs *t, struct receiver *rx, int lfd,
-                           struct sockaddr_storage *peer, socklen_t *peerlen)
+ * the client may have gone since (the listener is non-blocking). Returns
+ * the fd or -1. */
+static int take_connection(struct tcp_runs *t, struct receiver *rx, struct sockaddr_storage *peer,
+                           socklen_t *peerlen)
 {
     *peerlen = sizeof *peer;
-    int fd = accept4(lfd, (struct sockaddr *)peer, peerlen, SOCK_CLOEXEC | SOCK_NONBLOCK);
-    if (fd >= 0) {
-        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK); /* only lfd must not block */
+    int fd = accept4(t->lfd, (struct sockaddr *)peer, peerlen, SOCK_CLOEXEC);
+    if (fd >= 0)
         return fd;
-    }
     if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
         /* Every retry would fail at once: let the listener be for 100 ms. */
         sl_cli_log(rx->prog, "TCP run refused: accept: %s", strerror(errno));
@@ -221,13 +225,13 @@ static int take_connection(struct tcp_runs *t, struct receiver *rx, int lfd,
     return -1;
 }
 
-void tcp_runs_accept(struct tcp_runs *t, int lfd)
+void tcp_runs_accept(struct tcp_runs *t)
 {
     struct receiver *rx = t->slot[0].rx;
     struct sockaddr_storage peer;
     socklen_t peerlen;
     char name[SL_ADDRSTRLEN];
-    int fd = take_connection(t, rx, lfd, &peer, &peerlen);
+    int fd = take_connection(t, rx, &peer, &peerlen);
     if (fd < 0)
         return;
     struct tcp_slot *slot = free_slot(t);
