@@ -31,6 +31,12 @@
 #define SL_PROBE_MAX_COUNT 100000000u
 /* Largest record a receiver accepts (one UDP datagram at most). */
 #define SL_PROBE_MAX_LEN 65527
+/* The most a DATA datagram's transit time (receiver's clock minus the
+ * sender's time field) may differ from the run's first one's: one hour.
+ * The clocks' offset cancels out, so this is how far the two clocks moved
+ * apart during the run, plus queueing: more is no clock, but a forged or
+ * broken time field, which would wreck the jitter. */
+#define SL_PROBE_MAX_TRANSIT_SHIFT_NS (3600ull * 1000000000ull)
 
 enum sl_probe_type { SL_PROBE_DATA = 1, SL_PROBE_END = 2, SL_PROBE_REPORT = 3 };
 
@@ -71,10 +77,12 @@ struct sl_probe_stats {
     uint32_t session;
     uint64_t count; /* from the sender's header */
     uint64_t received, duplicates, reordered, bytes;
-    uint64_t highest; /* highest sequence number seen + 1, 0 before any */
+    uint64_t highest;   /* highest sequence number seen + 1, 0 before any */
+    uint64_t bad_times; /* DATA refused: transit time shifted absurdly */
     double jitter_ns;
-    bool have_transit;
-    int64_t last_transit_ns;
+    /* Transit times modulo 2^64 (the clocks are unrelated): only their
+     * differences mean something. The first is the run's reference. */
+    uint64_t first_transit_ns, last_transit_ns;
     uint64_t first_ns, last_ns; /* receiver's clock */
     unsigned char *seen;
     size_t seen_bytes;
@@ -85,8 +93,11 @@ int sl_probe_stats_init(struct sl_probe_stats *s, uint32_t session, uint64_t cou
 void sl_probe_stats_free(struct sl_probe_stats *s);
 
 /* Accounts one DATA datagram H of LEN bytes that arrived at NOW_NS on the
- * receiver's clock. Returns 0, or -1 (ENOMEM, or EPROTO for a sequence
- * number not below the run's count). */
+ * receiver's clock. Returns 0, or -1 and counts nothing: ENOMEM; EPROTO for
+ * a sequence number not below the run's count; ERANGE for a transit time
+ * more than SL_PROBE_MAX_TRANSIT_SHIFT_NS off the run's first arrival's
+ * (counted in bad_times). Any two time fields are safe: the arithmetic is
+ * unsigned, modulo 2^64. */
 int sl_probe_stats_add(struct sl_probe_stats *s, const struct sl_probe_header *h, size_t len,
                        uint64_t now_ns);
 

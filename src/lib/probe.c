@@ -104,18 +104,36 @@ static int cover(struct sl_probe_stats *s, uint64_t seq)
     return 0;
 }
 
+/* |A - B| for two numbers taken modulo 2^64, such as two transit times
+ * on unrelated clocks: the shorter way round, at most 2^63. Unsigned, so
+ * no pair of forged time fields can overflow it. */
+static uint64_t distance_mod64(uint64_t a, uint64_t b)
+{
+    uint64_t d = a - b;
+    return d <= UINT64_MAX / 2 ? d : 0 - d;
+}
+
 int sl_probe_stats_add(struct sl_probe_stats *s, const struct sl_probe_header *h, size_t len,
                        uint64_t now_ns)
 {
     uint64_t seq = h->seq;
+    uint64_t transit = now_ns - h->time_ns;
+    bool first = s->received + s->duplicates == 0;
     if (seq >= s->count) {
         errno = EPROTO;
         return -1;
     }
+    if (!first && distance_mod64(transit, s->first_transit_ns) > SL_PROBE_MAX_TRANSIT_SHIFT_NS) {
+        s->bad_times++;
+        errno = ERANGE;
+        return -1;
+    }
     if (cover(s, seq) < 0)
         return -1;
-    if (s->received + s->duplicates == 0)
+    if (first) {
         s->first_ns = now_ns;
+        s->first_transit_ns = transit;
+    }
     s->last_ns = now_ns;
     s->bytes += len;
 
@@ -132,16 +150,13 @@ int sl_probe_stats_add(struct sl_probe_stats *s, const struct sl_probe_header *h
         s->highest = seq + 1;
 
     /* RFC 3550 6.4.1: J += (|D| - J) / 16, D the change in transit time.
-     * The two clocks' offset cancels out in D. */
-    int64_t transit = (int64_t)(now_ns - h->time_ns);
-    if (s->have_transit) {
-        int64_t d = transit - s->last_transit_ns;
-        if (d < 0)
-            d = -d;
+     * The two clocks' offset cancels out in D; both transits are within
+     * the shift limit of the first, so |D| is at most twice that. */
+    if (s->received > 1) {
+        uint64_t d = distance_mod64(transit, s->last_transit_ns);
         s->jitter_ns += ((double)d - s->jitter_ns) / 16.0;
     }
     s->last_transit_ns = transit;
-    s->have_transit = true;
     return 0;
 }
 

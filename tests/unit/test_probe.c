@@ -125,21 +125,75 @@ static void test_counts_loss_duplicates_reorder(void **state)
     sl_probe_stats_free(&s);
 }
 
+/* Three datagrams with transit 100, 260, 100 on a sender's clock that
+ * reads OFFSET more than ours (modulo 2^64). Returns the run's jitter. */
+static uint64_t jitter_of_three(uint64_t offset)
+{
+    struct sl_probe_stats s;
+    struct sl_probe_result r;
+    assert_int_equal(sl_probe_stats_init(&s, 1, 3), 0);
+    const uint64_t sent[] = {0, 1000, 2000}, arrived[] = {100, 1260, 2100};
+    for (int i = 0; i < 3; i++) {
+        struct sl_probe_header h = data_header((uint64_t)i, 3, sent[i] + offset);
+        assert_int_equal(sl_probe_stats_add(&s, &h, 64, arrived[i]), 0);
+    }
+    assert_int_equal(s.bad_times, 0);
+    sl_probe_stats_result(&s, true, &r);
+    sl_probe_stats_free(&s);
+    return r.jitter_ns;
+}
+
 static void test_jitter_rfc3550(void **state)
+{
+    (void)state;
+    /* |D| = 160 then 160. J = 10, then 19.375. */
+    assert_int_equal(jitter_of_three(0), 19);
+}
+
+/* Issue 13: two forged send times 2^63 ns apart overflowed the signed
+ * jitter arithmetic (UBSan aborted the receiver). The second is refused
+ * and counted; the run's figures stay sane. */
+static void test_absurd_send_times_are_refused_and_counted(void **state)
 {
     (void)state;
     struct sl_probe_stats s;
     struct sl_probe_result r;
-    assert_int_equal(sl_probe_stats_init(&s, 1, 3), 0);
-    /* transit 100, 260, 100: |D| = 160 then 160. J = 10, then 19.375. */
-    const uint64_t sent[] = {0, 1000, 2000}, arrived[] = {100, 1260, 2100};
-    for (int i = 0; i < 3; i++) {
-        struct sl_probe_header h = data_header((uint64_t)i, 3, sent[i]);
-        assert_int_equal(sl_probe_stats_add(&s, &h, 64, arrived[i]), 0);
+    assert_int_equal(sl_probe_stats_init(&s, 1, 4), 0);
+    struct sl_probe_header h = data_header(0, 4, 5);
+    assert_int_equal(sl_probe_stats_add(&s, &h, 64, 1000), 0);
+    const uint64_t forged[] = {5 + (1ULL << 63), 5 + (1ULL << 63) + 1, 5 - (1ULL << 62),
+                               5 + SL_PROBE_MAX_TRANSIT_SHIFT_NS + 1 + 10};
+    for (size_t i = 0; i < sizeof forged / sizeof forged[0]; i++) {
+        h = data_header(1, 4, forged[i]);
+        errno = 0;
+        assert_int_equal(sl_probe_stats_add(&s, &h, 64, 1010), -1);
+        assert_int_equal(errno, ERANGE);
     }
+    assert_int_equal(s.bad_times, 4);
+    /* Just inside the limit, either way: accepted, jitter from |D| only. */
+    h = data_header(1, 4, 15 + SL_PROBE_MAX_TRANSIT_SHIFT_NS);
+    assert_int_equal(sl_probe_stats_add(&s, &h, 64, 1010), 0);
+    h = data_header(2, 4, 25 - SL_PROBE_MAX_TRANSIT_SHIFT_NS);
+    assert_int_equal(sl_probe_stats_add(&s, &h, 64, 1020), 0);
     sl_probe_stats_result(&s, true, &r);
-    assert_int_equal(r.jitter_ns, 19);
+    assert_int_equal(r.received, 3);
+    assert_int_equal(r.lost, 1);
+    assert_int_equal(r.bytes, 3 * 64); /* refused datagrams count nowhere */
+    assert_int_equal(s.bad_times, 4);
+    /* J = H/16, then J + (2H - J)/16 with H the limit: 2H fits a u64. */
+    double j = (double)SL_PROBE_MAX_TRANSIT_SHIFT_NS / 16;
+    j += (2 * (double)SL_PROBE_MAX_TRANSIT_SHIFT_NS - j) / 16;
+    assert_true(r.jitter_ns >= (uint64_t)j - 1 && r.jitter_ns <= (uint64_t)j + 1);
     sl_probe_stats_free(&s);
+}
+
+/* Transit times wrap modulo 2^64 when the sender's clock is ahead: only
+ * their changes count, so the jitter is the same as without the wrap. */
+static void test_jitter_across_the_wrap(void **state)
+{
+    (void)state;
+    assert_int_equal(jitter_of_three(UINT64_MAX - 50), 19);
+    assert_int_equal(jitter_of_three(1ULL << 63), 19);
 }
 
 static void test_large_sequence_numbers_grow_the_bitmap(void **state)
@@ -168,6 +222,8 @@ int main(void)
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_counts_loss_duplicates_reorder),
         cmocka_unit_test(test_jitter_rfc3550),
+        cmocka_unit_test(test_absurd_send_times_are_refused_and_counted),
+        cmocka_unit_test(test_jitter_across_the_wrap),
         cmocka_unit_test(test_large_sequence_numbers_grow_the_bitmap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
