@@ -1,4 +1,4 @@
-/* The file-transfer protocol of ftsend/ftrecv, version 1 (docs/protocol.md,
+/* The file-transfer protocol of ftsend/ftrecv, version 2 (docs/protocol.md,
  * "File transfer"): fixed binary messages in network byte order.
  *
  * Every message has its encoder and its decoder here, and no program packs
@@ -11,7 +11,9 @@
  *   HELLO                  ---->
  *                          <----    HELLO
  *   FILE header            ---->                       (or END: the session is over)
- *                          <----    GO offset  |  REFUSED code message
+ *                          <----    CHECK offset               (0 to 2 times)
+ *   DIGEST offset sha256   ---->                       (the answer to each CHECK)
+ *                          <----    GO offset  |  REFUSED code message  |  IDENTICAL name
  *   content, trailer       ---->                       (after GO only)
  *                          <----    STORED name  |  FAILED code message
  *
@@ -28,7 +30,7 @@
 #include "socklab/err.h"
 
 #define SL_FT_MAGIC "SLFT"
-#define SL_FT_VERSION 1
+#define SL_FT_VERSION 2
 #define SL_FT_HELLO_LEN 8       /* magic, version, status, 2 reserved */
 #define SL_FT_NAME_MAX 4096     /* bytes in a relative path */
 #define SL_FT_COMPONENT_MAX 255 /* bytes in one path component */
@@ -40,18 +42,32 @@
  * on a clash ("a/b.c" -> "a/b.9999.c"): at most 5 bytes longer. */
 #define SL_FT_STORED_MAX (SL_FT_NAME_MAX + 5)
 #define SL_FT_GO_LEN 9      /* status, offset */
+#define SL_FT_CHECK_LEN 9   /* status, offset */
+#define SL_FT_DIGEST_LEN 41 /* type, offset, SHA-256 */
+#define SL_FT_CHECKS_MAX 2  /* CHECKs per file: the stored file, then a partial one */
+#define SL_FT_DIGEST_SIZE 32
 #define SL_FT_ERROR_FIXED 5 /* status, code, message length */
 #define SL_FT_ERROR_MAX (SL_FT_ERROR_FIXED + SL_FT_MESSAGE_MAX)
 #define SL_FT_STORED_FIXED 3                                     /* status, name length */
 #define SL_FT_ANSWER_MAX (SL_FT_STORED_FIXED + SL_FT_STORED_MAX) /* the longest answer */
 
-enum sl_ft_type { SL_FT_FILE = 1, SL_FT_END = 2 };
+enum sl_ft_type { SL_FT_FILE = 1, SL_FT_END = 2, SL_FT_DIGEST = 3 };
 
 /* The receiver's two answers: to a header (offer) and to a trailer
- * (result). Their first byte, the status, means GO/REFUSED in the first
- * and STORED/FAILED in the second. */
+ * (result). Their first byte, the status, means GO/REFUSED/CHECK/IDENTICAL
+ * in the first and STORED/FAILED in the second. CHECK asks the sender for
+ * the SHA-256 of its first OFFSET bytes (a DIGEST message) and is followed
+ * by another offer answer; IDENTICAL: a file of that name, size and
+ * SHA-256 is already stored, no content is sent. */
 enum sl_ft_answer_kind { SL_FT_OFFER = 1, SL_FT_RESULT = 2 };
-enum sl_ft_status { SL_FT_GO = 0, SL_FT_REFUSED = 1, SL_FT_STORED = 0, SL_FT_FAILED = 1 };
+enum sl_ft_status {
+    SL_FT_GO = 0,
+    SL_FT_REFUSED = 1,
+    SL_FT_STORED = 0,
+    SL_FT_FAILED = 1,
+    SL_FT_CHECK = 2,
+    SL_FT_IDENTICAL = 3,
+};
 
 enum sl_ft_code {
     SL_FT_E_MALFORMED = 1, /* the stream cannot be parsed: the connection ends */
@@ -74,10 +90,10 @@ struct sl_ft_header {
 
 struct sl_ft_answer {
     uint8_t status;    /* enum sl_ft_status */
-    uint64_t offset;   /* GO: bytes of the file the receiver already has */
+    uint64_t offset;   /* GO: bytes of the file the receiver already has; CHECK: bytes to digest */
     uint16_t code;     /* REFUSED, FAILED: enum sl_ft_code (others may come) */
     uint16_t text_len; /* bytes of text */
-    /* REFUSED, FAILED: the message; STORED: the name used. Raw bytes from
+    /* REFUSED, FAILED: the message; STORED, IDENTICAL: the name. Raw bytes from
      * the peer (sanitise before showing), NUL-terminated here. */
     char text[SL_FT_STORED_MAX + 1];
 };
@@ -91,6 +107,10 @@ void sl_ft_encode_hello(uint8_t out[SL_FT_HELLO_LEN], uint8_t status);
 
 /* Checks a hello. Returns 0, or -1 with ERR filled. *STATUS gets its status. */
 int sl_ft_decode_hello(const uint8_t in[SL_FT_HELLO_LEN], uint8_t *status, char err[SL_ERRLEN]);
+
+/* Whether IN carries our magic, whatever its version: a peer of another
+ * version, to be answered with our own hello so it can say why it stops. */
+bool sl_ft_hello_is_ours(const uint8_t in[SL_FT_HELLO_LEN]);
 
 /* Writes H to OUT and returns its length: SL_FT_HEADER_FIXED + name_len
  * for a FILE (at most SL_FT_HEADER_MAX), 1 for SL_FT_END (the byte END). */
@@ -116,6 +136,18 @@ uint32_t sl_ft_decode_trailer(const uint8_t in[SL_FT_TRAILER_LEN]);
 /* GO: the receiver wants the content from OFFSET on. Returns SL_FT_GO_LEN. */
 size_t sl_ft_encode_go(uint8_t out[SL_FT_GO_LEN], uint64_t offset);
 
+/* CHECK: send me the SHA-256 of your first OFFSET bytes. Returns SL_FT_CHECK_LEN. */
+size_t sl_ft_encode_check(uint8_t out[SL_FT_CHECK_LEN], uint64_t offset);
+
+/* DIGEST (sender -> receiver, after CHECK): OFFSET and the SHA-256 of the
+ * sender's first OFFSET bytes. Returns SL_FT_DIGEST_LEN. */
+size_t sl_ft_encode_digest(uint8_t out[SL_FT_DIGEST_LEN], uint64_t offset,
+                           const uint8_t digest[SL_FT_DIGEST_SIZE]);
+
+/* Decodes a DIGEST. Malformed (-1, ERR filled): another type. Returns 0. */
+int sl_ft_decode_digest(const uint8_t in[SL_FT_DIGEST_LEN], uint64_t *offset,
+                        uint8_t digest[SL_FT_DIGEST_SIZE], char err[SL_ERRLEN]);
+
 /* REFUSED (offer) or FAILED (result), the same bytes: CODE and MSG (LEN
  * bytes, of which the first SL_FT_MESSAGE_MAX are sent). OUT has room for
  * SL_FT_ERROR_MAX. Returns the length. */
@@ -126,8 +158,13 @@ size_t sl_ft_encode_error(uint8_t *out, uint16_t code, const char *msg, size_t l
  * length, or 0 when LEN is out of range (nothing is written). */
 size_t sl_ft_encode_stored(uint8_t *out, const char *name, size_t len);
 
-/* An answer of KIND. Malformed: a status other than 0 and 1, a message
- * over SL_FT_MESSAGE_MAX, a stored name empty or over SL_FT_STORED_MAX. */
+/* IDENTICAL (offer): already stored as NAME with the same size and
+ * SHA-256; the same layout as STORED with status 3. */
+size_t sl_ft_encode_identical(uint8_t *out, const char *name, size_t len);
+
+/* An answer of KIND. Malformed: a status other than 0 and 1 (and, in an
+ * offer, 2 and 3), a message over SL_FT_MESSAGE_MAX, a stored name empty
+ * or over SL_FT_STORED_MAX. */
 ssize_t sl_ft_decode_answer(const uint8_t *in, size_t len, enum sl_ft_answer_kind kind,
                             struct sl_ft_answer *a, char err[SL_ERRLEN]);
 
@@ -147,5 +184,11 @@ int sl_ft_check_name(const char *name, size_t len, char err[SL_ERRLEN]);
 int sl_ft_recv_header(int fd, struct sl_ft_header *h, char err[SL_ERRLEN]);
 int sl_ft_recv_answer(int fd, enum sl_ft_answer_kind kind, struct sl_ft_answer *a,
                       char err[SL_ERRLEN]);
+
+/* The sums of the first LEN bytes of FILE, read with pread through BUF
+ * (CAP bytes): the CRC-32C into *CRC and the SHA-256 into DIGEST, either
+ * may be NULL. Returns 0, or -1 with errno (EIO: the file is shorter). */
+int sl_ft_prefix_sums(int file, uint64_t len, uint8_t *buf, size_t cap, uint32_t *crc,
+                      uint8_t digest[SL_FT_DIGEST_SIZE]);
 
 #endif

@@ -7,6 +7,7 @@
 #include "socklab/chat_proto.h"
 #include "socklab/cli.h"
 #include "socklab/crc32c.h"
+#include "socklab/sha256.h"
 #include "socklab/err.h"
 #include "socklab/ft_proto.h"
 #include "socklab/io.h"

@@ -6,9 +6,12 @@
 #include "socklab/ft_proto.h"
 
 #include <errno.h>
+#include <unistd.h>
 
 #include "internal.h"
+#include "socklab/crc32c.h"
 #include "socklab/io.h"
+#include "socklab/sha256.h"
 
 /* One decoder, whatever the message: MSG is what it fills. */
 typedef ssize_t (*decode_fn)(const uint8_t *in, size_t len, void *msg, char err[SL_ERRLEN]);
@@ -75,4 +78,33 @@ int sl_ft_recv_answer(int fd, enum sl_ft_answer_kind kind, struct sl_ft_answer *
     uint8_t buf[SL_FT_ANSWER_MAX];
     struct answer_of of = {kind, a};
     return recv_message(fd, buf, sizeof buf, decode_answer, &of, "an answer", err);
+}
+
+int sl_ft_prefix_sums(int file, uint64_t len, uint8_t *buf, size_t cap, uint32_t *crc,
+                      uint8_t digest[SL_FT_DIGEST_SIZE])
+{
+    struct sl_sha256 sha;
+    uint32_t c = 0;
+    sl_sha256_init(&sha);
+    for (uint64_t done = 0; done < len;) {
+        size_t want = len - done < cap ? (size_t)(len - done) : cap;
+        ssize_t n = pread(file, buf, want, (off_t)done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0)
+                errno = EIO;
+            return -1;
+        }
+        if (crc)
+            c = sl_crc32c(c, buf, (size_t)n);
+        if (digest)
+            sl_sha256_update(&sha, buf, (size_t)n);
+        done += (uint64_t)n;
+    }
+    if (crc)
+        *crc = c;
+    if (digest)
+        sl_sha256_final(&sha, digest);
+    return 0;
 }

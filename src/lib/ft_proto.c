@@ -30,6 +30,11 @@ int sl_ft_decode_hello(const uint8_t in[SL_FT_HELLO_LEN], uint8_t *status, char 
     return 0;
 }
 
+bool sl_ft_hello_is_ours(const uint8_t in[SL_FT_HELLO_LEN])
+{
+    return memcmp(in, SL_FT_MAGIC, 4) == 0;
+}
+
 size_t sl_ft_encode_header(const struct sl_ft_header *h, uint8_t *out)
 {
     out[0] = h->type;
@@ -96,6 +101,34 @@ size_t sl_ft_encode_go(uint8_t out[SL_FT_GO_LEN], uint64_t offset)
     return SL_FT_GO_LEN;
 }
 
+size_t sl_ft_encode_check(uint8_t out[SL_FT_CHECK_LEN], uint64_t offset)
+{
+    out[0] = SL_FT_CHECK;
+    sl_put_u64be(out + 1, offset);
+    return SL_FT_CHECK_LEN;
+}
+
+size_t sl_ft_encode_digest(uint8_t out[SL_FT_DIGEST_LEN], uint64_t offset,
+                           const uint8_t digest[SL_FT_DIGEST_SIZE])
+{
+    out[0] = SL_FT_DIGEST;
+    sl_put_u64be(out + 1, offset);
+    memcpy(out + 9, digest, SL_FT_DIGEST_SIZE);
+    return SL_FT_DIGEST_LEN;
+}
+
+int sl_ft_decode_digest(const uint8_t in[SL_FT_DIGEST_LEN], uint64_t *offset,
+                        uint8_t digest[SL_FT_DIGEST_SIZE], char err[SL_ERRLEN])
+{
+    if (in[0] != SL_FT_DIGEST) {
+        sl_errf(err, "malformed digest: type %u, not %u", in[0], SL_FT_DIGEST);
+        return -1;
+    }
+    *offset = sl_get_u64be(in + 1);
+    memcpy(digest, in + 9, SL_FT_DIGEST_SIZE);
+    return 0;
+}
+
 size_t sl_ft_encode_error(uint8_t *out, uint16_t code, const char *msg, size_t len)
 {
     if (len > SL_FT_MESSAGE_MAX)
@@ -107,14 +140,25 @@ size_t sl_ft_encode_error(uint8_t *out, uint16_t code, const char *msg, size_t l
     return SL_FT_ERROR_FIXED + len;
 }
 
-size_t sl_ft_encode_stored(uint8_t *out, const char *name, size_t len)
+/* STORED and IDENTICAL: STATUS, then the name with its length. */
+static size_t encode_name(uint8_t *out, uint8_t status, const char *name, size_t len)
 {
     if (len == 0 || len > SL_FT_STORED_MAX)
         return 0;
-    out[0] = SL_FT_STORED;
+    out[0] = status;
     sl_put_u16be(out + 1, (uint16_t)len);
     memcpy(out + SL_FT_STORED_FIXED, name, len);
     return SL_FT_STORED_FIXED + len;
+}
+
+size_t sl_ft_encode_stored(uint8_t *out, const char *name, size_t len)
+{
+    return encode_name(out, SL_FT_STORED, name, len);
+}
+
+size_t sl_ft_encode_identical(uint8_t *out, const char *name, size_t len)
+{
+    return encode_name(out, SL_FT_IDENTICAL, name, len);
 }
 
 /* The LEN-prefixed text of an answer: FIXED bytes, the last two its length
@@ -152,13 +196,14 @@ ssize_t sl_ft_decode_answer(const uint8_t *in, size_t len, enum sl_ft_answer_kin
             a->code = sl_get_u16be(in + 1);
         return decode_text(in, len, SL_FT_ERROR_FIXED, 0, SL_FT_MESSAGE_MAX, a, err);
     }
-    if (in[0] != SL_FT_GO) { /* == SL_FT_STORED */
+    bool offer_only = in[0] == SL_FT_CHECK || in[0] == SL_FT_IDENTICAL;
+    if (in[0] != SL_FT_GO /* == SL_FT_STORED */ && !(offer_only && kind == SL_FT_OFFER)) {
         sl_errf(err, "malformed answer: unknown status %u", in[0]);
         return -1;
     }
-    if (kind == SL_FT_RESULT)
+    if (kind == SL_FT_RESULT || in[0] == SL_FT_IDENTICAL)
         return decode_text(in, len, SL_FT_STORED_FIXED, 1, SL_FT_STORED_MAX, a, err);
-    if (len < SL_FT_GO_LEN)
+    if (len < SL_FT_GO_LEN) /* GO and CHECK */
         return SL_FT_GO_LEN;
     a->offset = sl_get_u64be(in + 1);
     return SL_FT_GO_LEN;

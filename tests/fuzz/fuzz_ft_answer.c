@@ -1,7 +1,7 @@
 /* fuzz-sources: src/lib/ft_proto.c src/lib/utf8.c src/lib/errfmt.c */
-/* libFuzzer harness: the receiver's answers (GO, REFUSED, STORED, FAILED)
- * and the trailer, decoded from any bytes as either kind of answer. The
- * decoder must never crash or overrun, must ask for more only within the
+/* libFuzzer harness: the receiver's answers (GO, REFUSED, CHECK,
+ * IDENTICAL, STORED, FAILED), the sender's DIGEST and the trailer, decoded from any bytes as either
+ * kind of answer. The decoder must never crash or overrun, must ask for more only within the
  * protocol's limits, and what it accepts must encode back to the same
  * bytes. */
 #include <stdint.h>
@@ -17,6 +17,10 @@ static size_t encode_again(const struct sl_ft_answer *a, enum sl_ft_answer_kind 
 {
     if (a->status == SL_FT_REFUSED)
         return sl_ft_encode_error(out, a->code, a->text, a->text_len);
+    if (a->status == SL_FT_CHECK)
+        return sl_ft_encode_check(out, a->offset);
+    if (a->status == SL_FT_IDENTICAL)
+        return sl_ft_encode_identical(out, a->text, a->text_len);
     if (kind == SL_FT_OFFER)
         return sl_ft_encode_go(out, a->offset);
     return sl_ft_encode_stored(out, a->text, a->text_len);
@@ -34,7 +38,8 @@ static void check_answer(const uint8_t *data, size_t size, enum sl_ft_answer_kin
         abort(); /* a reader would loop, or read past its buffer */
     if ((size_t)n > size)
         return; /* incomplete */
-    if (a.status > 1 || a.text_len > SL_FT_STORED_MAX || a.text[a.text_len] != '\0')
+    if (a.status > (kind == SL_FT_OFFER ? SL_FT_IDENTICAL : 1) || a.text_len > SL_FT_STORED_MAX ||
+        a.text[a.text_len] != '\0')
         abort();
     if (a.status == SL_FT_REFUSED && a.text_len > SL_FT_MESSAGE_MAX)
         abort();
@@ -51,6 +56,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     check_answer(data, size, SL_FT_OFFER);
     check_answer(data, size, SL_FT_RESULT);
+    if (size >= SL_FT_DIGEST_LEN) {
+        uint8_t digest[SL_FT_DIGEST_SIZE], again[SL_FT_DIGEST_LEN];
+        uint64_t offset;
+        char err[SL_ERRLEN];
+        if (sl_ft_decode_digest(data, &offset, digest, err) == 0 &&
+            (sl_ft_encode_digest(again, offset, digest) != SL_FT_DIGEST_LEN ||
+             memcmp(again, data, SL_FT_DIGEST_LEN) != 0))
+            abort();
+    }
     if (size >= SL_FT_TRAILER_LEN) {
         uint8_t again[SL_FT_TRAILER_LEN];
         sl_ft_encode_trailer(again, sl_ft_decode_trailer(data));

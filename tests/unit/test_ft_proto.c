@@ -17,6 +17,7 @@
 #include "socklab/bytes.h"
 #include "socklab/crc32c.h"
 #include "socklab/ft_proto.h"
+#include "socklab/sha256.h"
 
 static void test_header_round_trip(void **state)
 {
@@ -349,7 +350,8 @@ static void test_bad_answer_status(void **state)
     for (unsigned status = 2; status <= 255; status++) {
         in[0] = (uint8_t)status;
         err[0] = '\0';
-        assert_int_equal(sl_ft_decode_answer(in, 1, SL_FT_OFFER, &a, err), -1);
+        if (status > SL_FT_IDENTICAL) /* CHECK and IDENTICAL answer an offer only */
+            assert_int_equal(sl_ft_decode_answer(in, 1, SL_FT_OFFER, &a, err), -1);
         assert_int_equal(sl_ft_decode_answer(in, sizeof in, SL_FT_RESULT, &a, err), -1);
         assert_non_null(strstr(err, "unknown status"));
     }
@@ -357,6 +359,81 @@ static void test_bad_answer_status(void **state)
     in[0] = 0;
     assert_int_equal(sl_ft_decode_answer(in, 1, SL_FT_OFFER, &a, err), SL_FT_GO_LEN);
     assert_int_equal(sl_ft_decode_answer(in, 1, SL_FT_RESULT, &a, err), SL_FT_STORED_FIXED);
+}
+
+/* Version 2's resume and "already stored" messages: CHECK and IDENTICAL
+ * answers, the sender's DIGEST, and a hello of another version that is
+ * still ours (answered, so the peer can say why it stops). */
+static void test_check_identical_digest(void **state)
+{
+    (void)state;
+    struct sl_ft_answer a;
+    char err[SL_ERRLEN];
+    uint8_t out[SL_FT_ANSWER_MAX], digest[SL_FT_DIGEST_SIZE], back[SL_FT_DIGEST_SIZE];
+    const uint8_t check[] = {0x02, 0, 0, 0, 0, 0, 0, 0x01, 0x00};
+    assert_int_equal(sl_ft_encode_check(out, 256), SL_FT_CHECK_LEN);
+    assert_memory_equal(out, check, sizeof check);
+    assert_int_equal(sl_ft_decode_answer(out, SL_FT_CHECK_LEN, SL_FT_OFFER, &a, err),
+                     SL_FT_CHECK_LEN);
+    assert_int_equal(a.status, SL_FT_CHECK);
+    assert_int_equal(a.offset, 256);
+
+    size_t n = sl_ft_encode_identical(out, "a/b.txt", 7);
+    assert_int_equal(n, SL_FT_STORED_FIXED + 7);
+    assert_int_equal(out[0], 3);
+    assert_int_equal(sl_ft_decode_answer(out, n, SL_FT_OFFER, &a, err), (ssize_t)n);
+    assert_int_equal(a.status, SL_FT_IDENTICAL);
+    assert_string_equal(a.text, "a/b.txt");
+    assert_int_equal(sl_ft_decode_answer(out, n, SL_FT_RESULT, &a, err), -1);
+    assert_int_equal(sl_ft_encode_identical(out, "", 0), 0);
+
+    for (int i = 0; i < SL_FT_DIGEST_SIZE; i++)
+        digest[i] = (uint8_t)(i * 7);
+    uint64_t offset = 0;
+    assert_int_equal(sl_ft_encode_digest(out, 0x0102030405060708ULL, digest), SL_FT_DIGEST_LEN);
+    assert_int_equal(out[0], 3);
+    assert_int_equal(out[1], 1);
+    assert_int_equal(out[8], 8);
+    assert_int_equal(sl_ft_decode_digest(out, &offset, back, err), 0);
+    assert_int_equal(offset, 0x0102030405060708ULL);
+    assert_memory_equal(back, digest, SL_FT_DIGEST_SIZE);
+    out[0] = SL_FT_END;
+    assert_int_equal(sl_ft_decode_digest(out, &offset, back, err), -1);
+    assert_non_null(strstr(err, "malformed digest"));
+
+    uint8_t hello[SL_FT_HELLO_LEN], status;
+    sl_ft_encode_hello(hello, 0);
+    hello[4] = 1; /* a version 1 peer */
+    assert_int_equal(sl_ft_decode_hello(hello, &status, err), -1);
+    assert_string_equal(err, "protocol version 1, this program speaks 2");
+    assert_true(sl_ft_hello_is_ours(hello));
+    hello[0] = 'X';
+    assert_false(sl_ft_hello_is_ours(hello));
+}
+
+/* sl_ft_prefix_sums: the CRC-32C and SHA-256 of a file's first bytes, in
+ * one pass through a small buffer; a file shorter than asked is EIO. */
+static void test_prefix_sums(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/test_ft_proto.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    unlink(path);
+    uint8_t data[1000], buf[7], digest[SL_FT_DIGEST_SIZE], want[SL_FT_DIGEST_SIZE];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)(i * 31);
+    assert_int_equal(write(fd, data, sizeof data), sizeof data);
+    uint32_t crc = 1;
+    assert_int_equal(sl_ft_prefix_sums(fd, 999, buf, sizeof buf, &crc, digest), 0);
+    assert_int_equal(crc, sl_crc32c(0, data, 999));
+    sl_sha256(data, 999, want);
+    assert_memory_equal(digest, want, SL_FT_DIGEST_SIZE);
+    assert_int_equal(sl_ft_prefix_sums(fd, 0, buf, sizeof buf, &crc, digest), 0);
+    assert_int_equal(crc, 0);
+    assert_int_equal(sl_ft_prefix_sums(fd, 1001, buf, sizeof buf, NULL, digest), -1);
+    assert_int_equal(errno, EIO);
+    close(fd);
 }
 
 static void test_trailer_and_doc_header(void **state)
@@ -381,7 +458,7 @@ static void test_trailer_and_doc_header(void **state)
     assert_memory_equal(out, doc6, sizeof doc6);
     assert_int_equal(sl_ft_decode_trailer(doc6), 0x353DD8BE);
     /* the hello, row 1 */
-    const uint8_t doc1[] = {0x53, 0x4C, 0x46, 0x54, 0x01, 0x00, 0x00, 0x00};
+    const uint8_t doc1[] = {0x53, 0x4C, 0x46, 0x54, 0x02, 0x00, 0x00, 0x00};
     sl_ft_encode_hello(out, 0);
     assert_memory_equal(out, doc1, sizeof doc1);
 }
@@ -477,13 +554,22 @@ static void test_recv_headers(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_header_round_trip), cmocka_unit_test(test_end_and_hello),
-        cmocka_unit_test(test_malformed_headers), cmocka_unit_test(test_hostile_names),
-        cmocka_unit_test(test_long_names),        cmocka_unit_test(test_crc32c),
-        cmocka_unit_test(test_bytes_big_endian),  cmocka_unit_test(test_go),
-        cmocka_unit_test(test_error_answers),     cmocka_unit_test(test_stored),
-        cmocka_unit_test(test_bad_answer_status), cmocka_unit_test(test_trailer_and_doc_header),
-        cmocka_unit_test(test_recv_answers),      cmocka_unit_test(test_recv_headers),
+        cmocka_unit_test(test_header_round_trip),
+        cmocka_unit_test(test_end_and_hello),
+        cmocka_unit_test(test_malformed_headers),
+        cmocka_unit_test(test_hostile_names),
+        cmocka_unit_test(test_long_names),
+        cmocka_unit_test(test_crc32c),
+        cmocka_unit_test(test_bytes_big_endian),
+        cmocka_unit_test(test_go),
+        cmocka_unit_test(test_error_answers),
+        cmocka_unit_test(test_stored),
+        cmocka_unit_test(test_bad_answer_status),
+        cmocka_unit_test(test_trailer_and_doc_header),
+        cmocka_unit_test(test_recv_answers),
+        cmocka_unit_test(test_recv_headers),
+        cmocka_unit_test(test_check_identical_digest),
+        cmocka_unit_test(test_prefix_sums),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

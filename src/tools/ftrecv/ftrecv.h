@@ -43,12 +43,17 @@ struct ft_target {
  * with *CODE and ERR saying why it is refused. */
 int store_open(int root, const struct sl_ft_header *h, struct ft_target *t, int *code, char *err);
 
-/* The CRC-32C of the OFFSET bytes already there. Returns 0 or -1. */
-int store_crc_existing(struct ft_target *t, uint32_t *crc);
+/* The file already stored under H's final name, if it is a regular file
+ * of H's size: its fd (read-only), else -1. */
+int store_open_stored(const struct ft_target *t, const struct sl_ft_header *h);
+
+/* Empties the partial file, to receive the whole file. Returns 0 or -1. */
+int store_restart(struct ft_target *t);
 
 /* Applies mode and mtime, fsyncs, and gives the file its final name: a free
- * one ("name.1.ext", ...) unless OVERWRITE. STORED gets the name used.
- * Returns 0 or -1 with ERR. */
+ * one ("name.1.ext", ...) unless OVERWRITE. Only the inode T wrote gets
+ * it: a temporary name swapped meanwhile is a failure. STORED gets the name
+ * used. Returns 0 or -1 with ERR. */
 int store_finish(struct ft_target *t, const struct sl_ft_header *h, bool overwrite, char *stored,
                  size_t storedlen, char *err);
 

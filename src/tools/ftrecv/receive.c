@@ -64,6 +64,99 @@ static int receive_content(struct session *s, struct ft_target *t, uint64_t size
     return 0;
 }
 
+/* Asks the sender for the SHA-256 of its first LEN bytes (CHECK), and
+ * compares it with the SHA-256 of the first LEN bytes of FILE, ours,
+ * hashed meanwhile; *CRC (if not NULL) gets their CRC-32C. Returns 1 when
+ * they are the sender's own bytes, 0 when not, -1 when the connection
+ * cannot go on (ERR says why). */
+static int same_as_sender(struct session *s, int file, uint64_t len, uint32_t *crc, char *err)
+{
+    uint8_t check[SL_FT_CHECK_LEN], theirs[SL_FT_DIGEST_LEN];
+    uint8_t mine[SL_FT_DIGEST_SIZE], digest[SL_FT_DIGEST_SIZE];
+    uint64_t offset;
+    if (sl_send_all(s->fd, check, sl_ft_encode_check(check, len)) < 0) {
+        snprintf(err, SL_ERRLEN, "send: %s", strerror(errno));
+        return -1;
+    }
+    if (sl_ft_prefix_sums(file, len, (uint8_t *)s->buf, FT_BUF, crc, mine) < 0) {
+        snprintf(err, SL_ERRLEN, "reading what is already here: %s", strerror(errno));
+        return -1;
+    }
+    if (sl_recv_all(s->fd, theirs, sizeof theirs) != sizeof theirs) {
+        snprintf(err, SL_ERRLEN, "the sender left before sending its digest");
+        return -1;
+    }
+    if (sl_ft_decode_digest(theirs, &offset, digest, err) < 0)
+        return -1;
+    if (offset != len) {
+        snprintf(err, SL_ERRLEN, "malformed digest: of %llu bytes, %llu asked",
+                 (unsigned long long)offset, (unsigned long long)len);
+        return -1;
+    }
+    return memcmp(mine, digest, SL_FT_DIGEST_SIZE) == 0;
+}
+
+/* A file of this name and size is stored already: when its SHA-256 is the
+ * sender's, answers IDENTICAL instead of storing a copy as name.1. Returns
+ * 1 answered, 0 not the same file (go on), -1 the connection is over. */
+static int answer_if_identical(struct session *s, struct ft_target *t, const struct sl_ft_header *h)
+{
+    char err[SL_ERRLEN], name[SL_FT_STORED_MAX + 1];
+    int stored = store_open_stored(t, h);
+    if (stored < 0)
+        return 0;
+    int same = same_as_sender(s, stored, h->size, NULL, err);
+    close(stored);
+    if (same < 0) {
+        log_file(s, h, "interrupted: %s", err);
+        return -1;
+    }
+    if (same == 0)
+        return 0;
+    store_abort(t, false); /* a partial copy of a stored file is of no use */
+    uint8_t out[SL_FT_ANSWER_MAX];
+    size_t len = (size_t)snprintf(name, sizeof name, "%s%s", t->dir, t->base);
+    if (!s->r->quiet) {
+        char shown[SL_SANITIZED_MAX(sizeof name) + 1];
+        shown[sl_sanitize_text(name, len, shown)] = '\0';
+        printf("%s: %s already stored, identical (%llu bytes, SHA-256 checked)\n", s->peer, shown,
+               (unsigned long long)h->size);
+        fflush(stdout);
+    }
+    return sl_send_all(s->fd, out, sl_ft_encode_identical(out, name, len)) < 0 ? -1 : 1;
+}
+
+/* A partial file from an interrupted transfer is resumed only if its bytes
+ * are the sender's own (SHA-256); else it is emptied and the whole file
+ * comes again: a classmate's planted prefix never becomes part of it.
+ * *CRC gets the CRC-32C of what is kept. Returns 0, or -1 (connection over,
+ * the partial file kept). */
+static int check_partial(struct session *s, struct ft_target *t, const struct sl_ft_header *h,
+                         uint32_t *crc)
+{
+    char err[SL_ERRLEN];
+    *crc = 0;
+    if (t->offset == 0)
+        return 0;
+    int same = same_as_sender(s, t->fd, t->offset, crc, err);
+    if (same < 0) {
+        store_abort(t, true);
+        log_file(s, h, "interrupted: %s", err);
+        return -1;
+    }
+    if (same == 0) {
+        log_file(s, h, "the %llu bytes kept are not the sender's: starting over",
+                 (unsigned long long)t->offset);
+        *crc = 0;
+        if (store_restart(t) < 0) {
+            log_file(s, h, "failed: emptying the partial file: %s", strerror(errno));
+            store_abort(t, false);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* One file. Returns 1 stored, 0 refused (the connection goes on), -1 when
  * the connection cannot go on. */
 static int receive_one(struct session *s, const struct sl_ft_header *h)
@@ -87,12 +180,15 @@ static int receive_one(struct session *s, const struct sl_ft_header *h)
         log_file(s, h, "refused: %s", err);
         return answer_error(s, code, err) < 0 ? -1 : 0;
     }
-    uint32_t crc = 0;
-    if (t.offset > 0 && store_crc_existing(&t, &crc) < 0) {
-        store_abort(&t, false); /* unreadable: start over next time */
-        log_file(s, h, "refused: cannot read the partial file");
-        return answer_error(s, SL_FT_E_IO, "cannot read the partial file") < 0 ? -1 : 0;
+    int same = answer_if_identical(s, &t, h);
+    if (same != 0) {
+        if (same < 0)
+            store_abort(&t, true);
+        return same;
     }
+    uint32_t crc;
+    if (check_partial(s, &t, h, &crc) < 0)
+        return -1;
 
     uint8_t go[SL_FT_GO_LEN];
     uint64_t t0 = sl_monotonic_ns();
@@ -171,6 +267,10 @@ int receive_files(struct ftrecv *r, struct sl_conn *conn)
         goto out;
     if (sl_ft_decode_hello(hello, &status, err) < 0) {
         sl_cli_log(r->prog, "%s: %s", peer, err);
+        if (sl_ft_hello_is_ours(hello)) { /* another version: our hello tells it why */
+            sl_ft_encode_hello(hello, 0);
+            (void)sl_send_all(fd, hello, sizeof hello);
+        }
         linger_close(fd);
         goto out;
     }

@@ -5,9 +5,17 @@
  *   - data goes to a hidden temporary file beside the final name, created
  *     with O_EXCL (or reopened, for a resume, only if it is a plain file of
  *     ours), locked so that two senders cannot write it at once;
+ *   - a partial file left by an interrupted transfer is resumed only from a
+ *     prefix whose SHA-256 equals the sender's own (receive.c asks): a
+ *     classmate offering the same name, size and mtime cannot plant the
+ *     start of someone else's file;
  *   - it is fsync'd and verified before it gets its final name, with
  *     linkat() (fails if the name exists: no silent overwrite) or renameat()
- *     (--overwrite: atomic replace). */
+ *     (--overwrite: atomic replace);
+ *   - anyone who can write in DIR can swap the temporary name for a link or
+ *     a file of their own: the final name is linked from our open file
+ *     (/proc/self/fd), and checked to lead to it, so it only ever receives
+ *     the inode that was written and verified - else the file FAILED. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -41,6 +49,11 @@ static int open_parent(int root, const char *name, char *base, char *dir, int *c
 {
     *created = -1;
     int cur = dup(root);
+    if (cur < 0) { /* out of descriptors: still a refusal the sender can read */
+        *code = SL_FT_E_IO;
+        snprintf(err, SL_ERRLEN, "cannot open the receiving directory: %s", strerror(errno));
+        return -1;
+    }
     const char *p = name;
     size_t dirlen = 0;
     for (;;) {
@@ -244,31 +257,67 @@ fail:
     return -1;
 }
 
-int store_crc_existing(struct ft_target *t, uint32_t *crc)
+int store_open_stored(const struct ft_target *t, const struct sl_ft_header *h)
 {
-    char buf[65536];
-    uint64_t done = 0;
-    *crc = 0;
-    while (done < t->offset) {
-        size_t want = t->offset - done < sizeof buf ? (size_t)(t->offset - done) : sizeof buf;
-        ssize_t n = pread(t->fd, buf, want, (off_t)done);
-        if (n <= 0)
-            return -1;
-        *crc = sl_crc32c(*crc, buf, (size_t)n);
-        done += (uint64_t)n;
+    struct stat st;
+    int fd = openat(t->dirfd, t->base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0 &&
+        (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != h->size)) {
+        close(fd);
+        fd = -1;
     }
-    return 0;
+    return fd;
+}
+
+int store_restart(struct ft_target *t)
+{
+    t->offset = 0;
+    return ftruncate(t->fd, 0) < 0 || lseek(t->fd, 0, SEEK_SET) < 0 ? -1 : 0;
 }
 
 /* "name.ext" -> "name.N.ext"; "name" -> "name.N" (a leading dot is part of
- * the name, not an extension). */
+ * the name, not an extension). A name that would grow past NAME_MAX (255
+ * bytes) loses the end of its stem, whole UTF-8 characters, and keeps its
+ * extension: a 255-byte name sent twice is stored, not failed after all its
+ * data arrived. An extension too long to keep counts as stem. */
 static void numbered(const char *base, unsigned n, char *out, size_t outlen)
 {
+    char num[16];
+    size_t numlen = (size_t)snprintf(num, sizeof num, ".%u", n);
+    size_t len = strlen(base);
     const char *dot = strrchr(base, '.');
-    if (dot == NULL || dot == base)
-        snprintf(out, outlen, "%s.%u", base, n);
-    else
-        snprintf(out, outlen, "%.*s.%u%s", (int)(dot - base), base, n, dot);
+    size_t ext = dot == NULL || dot == base ? 0 : len - (size_t)(dot - base);
+    if (ext + numlen + 1 > SL_FT_COMPONENT_MAX)
+        ext = 0;
+    size_t stem = len - ext, room = SL_FT_COMPONENT_MAX - numlen - ext;
+    if (stem > room) {
+        stem = room;
+        while (stem > 0 && ((unsigned char)base[stem] & 0xC0) == 0x80)
+            stem--; /* base[stem] continues a character: cut before it */
+    }
+    snprintf(out, outlen, "%.*s%s%s", (int)stem, base, num, base + len - ext);
+}
+
+/* Whether NAME in T's directory leads to T's open file. */
+static bool names_our_file(const struct ft_target *t, const char *name)
+{
+    struct stat mine, named;
+    return fstat(t->fd, &mine) == 0 && fstatat(t->dirfd, name, &named, AT_SYMLINK_NOFOLLOW) == 0 &&
+           mine.st_dev == named.st_dev && mine.st_ino == named.st_ino;
+}
+
+/* Links our open file itself as NAME: through /proc/self/fd, whatever the
+ * temporary name leads to by now. Without /proc, the temporary name, just
+ * checked to be ours (store_finish checks the result too). */
+static int link_our_file(const struct ft_target *t, const char *name)
+{
+    char self[64];
+    snprintf(self, sizeof self, "/proc/self/fd/%d", t->fd);
+    if (linkat(AT_FDCWD, self, t->dirfd, name, AT_SYMLINK_FOLLOW) == 0)
+        return 0;
+    if (errno != ENOENT || access("/proc/self/fd", F_OK) == 0)
+        return -1;
+    return linkat(t->dirfd, t->tmp, t->dirfd, name, 0);
 }
 
 int store_finish(struct ft_target *t, const struct sl_ft_header *h, bool overwrite, char *stored,
@@ -284,6 +333,10 @@ int store_finish(struct ft_target *t, const struct sl_ft_header *h, bool overwri
         return -1;
     }
     snprintf(name, sizeof name, "%s", t->base);
+    if (!still_named(t, t->fd)) {
+        snprintf(err, SL_ERRLEN, "the temporary file was replaced during the transfer");
+        return -1;
+    }
     if (overwrite) {
         if (renameat(t->dirfd, t->tmp, t->dirfd, name) < 0) {
             snprintf(err, SL_ERRLEN, "rename to %s: %s", name, strerror(errno));
@@ -291,14 +344,21 @@ int store_finish(struct ft_target *t, const struct sl_ft_header *h, bool overwri
         }
     } else {
         unsigned n = 0;
-        while (linkat(t->dirfd, t->tmp, t->dirfd, name, 0) < 0) {
+        while (link_our_file(t, name) < 0) {
             if (errno != EEXIST || ++n > 9999) {
                 snprintf(err, SL_ERRLEN, "link to %s: %s", name, strerror(errno));
                 return -1;
             }
             numbered(t->base, n, name, sizeof name);
         }
-        unlinkat(t->dirfd, t->tmp, 0);
+        if (still_named(t, t->fd))
+            unlinkat(t->dirfd, t->tmp, 0);
+    }
+    /* A swap in the moment between the check and the rename, or a final
+     * name replaced at once: not what we verified, so never STORED. */
+    if (!names_our_file(t, name)) {
+        snprintf(err, SL_ERRLEN, "%s was replaced while it was being stored", name);
+        return -1;
     }
     fsync(t->dirfd); /* the new name itself must survive a crash */
     close(t->fd);
@@ -311,7 +371,7 @@ int store_finish(struct ft_target *t, const struct sl_ft_header *h, bool overwri
 void store_abort(struct ft_target *t, bool keep)
 {
     if (t->fd >= 0) {
-        if (!keep)
+        if (!keep && still_named(t, t->fd)) /* a name swapped under us is not ours to remove */
             unlinkat(t->dirfd, t->tmp, 0);
         else
             fsync(t->fd);

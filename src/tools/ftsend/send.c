@@ -45,20 +45,66 @@ static void log_refusal(const char *prog, const char *name, const struct sl_ft_a
     sl_cli_log(prog, "%s: refused by receiver: %s", name, shown(a->text, a->text_len, clean));
 }
 
-/* CRC of the first OFFSET bytes, which the receiver already has: the
- * checksum covers the whole file even when only the rest is sent. */
-static int crc_prefix(int file, uint64_t offset, char *buf, uint32_t *crc)
+/* What the sender proved about its own prefix: the receiver resumes only
+ * from OFFSET bytes it asked us to digest (CHECK), and the checksum of the
+ * whole file starts from their CRC. */
+struct checked {
+    bool done;
+    uint64_t offset;
+    uint32_t crc;
+};
+
+/* Answers a CHECK: the SHA-256 of our first A->offset bytes (and their
+ * CRC-32C, kept in *C for a GO from there). Returns 0, or -1 with ERR. */
+static int answer_check(int fd, int file, const struct sl_ft_header *h,
+                        const struct sl_ft_answer *a, char *buf, struct checked *c,
+                        const char *name, char *err)
 {
-    uint64_t done = 0;
-    *crc = 0;
-    while (done < offset) {
-        size_t want = offset - done < FT_BUF ? (size_t)(offset - done) : FT_BUF;
-        ssize_t n = pread(file, buf, want, (off_t)done);
-        if (n <= 0)
-            return -1;
-        *crc = sl_crc32c(*crc, buf, (size_t)n);
-        done += (uint64_t)n;
+    uint8_t digest[SL_FT_DIGEST_SIZE], out[SL_FT_DIGEST_LEN];
+    if (a->offset > h->size ||
+        sl_ft_prefix_sums(file, a->offset, (uint8_t *)buf, FT_BUF, &c->crc, digest) < 0) {
+        snprintf(err, SL_ERRLEN, "%s: bad digest request for %llu bytes", name,
+                 (unsigned long long)a->offset);
+        return -1;
     }
+    c->done = true;
+    c->offset = a->offset;
+    if (sl_send_all(fd, out, sl_ft_encode_digest(out, a->offset, digest)) < 0) {
+        snprintf(err, SL_ERRLEN, "%s: connection lost: %s", name, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Reads the receiver's offer answer into A, answering its CHECKs (at most
+ * SL_FT_CHECKS_MAX) on the way. After a GO from OFFSET > 0, *CRC is the
+ * CRC-32C of the first OFFSET bytes: a resume only from a prefix the
+ * receiver checked. Returns 0, or -1 with ERR. */
+static int read_offer(int fd, int file, const struct sl_ft_header *h, struct sl_ft_answer *a,
+                      char *buf, uint32_t *crc, const char *name, char *err)
+{
+    struct checked c = {0};
+    for (int checks = 0;; checks++) {
+        if (read_answer(fd, SL_FT_OFFER, a, name, err) < 0)
+            return -1;
+        if (a->status != SL_FT_CHECK)
+            break;
+        if (checks == SL_FT_CHECKS_MAX) {
+            snprintf(err, SL_ERRLEN, "%s: more than %d digest requests", name, SL_FT_CHECKS_MAX);
+            return -1;
+        }
+        if (answer_check(fd, file, h, a, buf, &c, name, err) < 0)
+            return -1;
+    }
+    *crc = 0;
+    if (a->status != SL_FT_GO || a->offset == 0)
+        return 0;
+    if (!c.done || c.offset != a->offset) {
+        snprintf(err, SL_ERRLEN, "%s: bad resume offset %llu (never checked)", name,
+                 (unsigned long long)a->offset);
+        return -1;
+    }
+    *crc = c.crc;
     return 0;
 }
 
@@ -122,8 +168,17 @@ static int send_one(int fd, const char *prog, const struct send_item *it, char *
     memcpy(h->name, it->name, nlen);
     if (sl_send_all(fd, hdr, sl_ft_encode_header(h, hdr)) < 0)
         goto lost;
-    if (read_answer(fd, SL_FT_OFFER, a, name_shown, err) < 0)
+    uint32_t crc;
+    if (read_offer(fd, file, h, a, buf, &crc, name_shown, err) < 0)
         goto out;
+    if (a->status == SL_FT_IDENTICAL) {
+        char stored_shown[SL_SANITIZED_MAX(SL_FT_STORED_MAX) + 1];
+        bool same_name = a->text_len == nlen && memcmp(a->text, it->name, nlen) == 0;
+        sl_cli_log(prog, "%s: already stored, identical%s%s", name_shown, same_name ? "" : " as ",
+                   same_name ? "" : shown(a->text, a->text_len, stored_shown));
+        rc = 1;
+        goto out;
+    }
     if (a->status == SL_FT_REFUSED) {
         log_refusal(prog, name_shown, a);
         rc = a->code == SL_FT_E_MALFORMED ? -1 : 0;
@@ -131,12 +186,6 @@ static int send_one(int fd, const char *prog, const struct send_item *it, char *
         goto out;
     }
     uint64_t offset = a->offset;
-    uint32_t crc;
-    if (offset > h->size || crc_prefix(file, offset, buf, &crc) < 0) {
-        snprintf(err, SL_ERRLEN, "%s: bad resume offset %llu", name_shown,
-                 (unsigned long long)offset);
-        goto out;
-    }
     /* 4. the content, then its checksum */
     int sent = send_content(fd, file, it, h->size, offset, buf, bar, &crc);
     if (sent == -2) {
@@ -188,8 +237,11 @@ int send_files(int fd, const char *prog, const struct send_list *list, bool prog
     errno = 0;
     if (sl_send_all(fd, hello, sizeof hello) < 0 ||
         sl_recv_all(fd, hello, sizeof hello) != sizeof hello) {
-        snprintf(err, SL_ERRLEN, "no answer from the receiver: %s",
-                 errno ? strerror(errno) : "connection closed");
+        /* An ftrecv of protocol version 1 closes without a word. */
+        snprintf(err, SL_ERRLEN,
+                 "no answer from the receiver: %s (a receiver of another protocol version "
+                 "closes without answering; this ftsend speaks version %d)",
+                 errno ? strerror(errno) : "connection closed", SL_FT_VERSION);
         goto out;
     }
     if (sl_ft_decode_hello(hello, &status, err) < 0)
