@@ -13,7 +13,7 @@ import unittest
 
 from socklab_test import Server, connect, recv_exactly, recv_until_eof, run
 
-FT_HELLO = b"SLFT\x01\x00\x00\x00"
+FT_HELLO = b"SLFT\x02\x00\x00\x00"  # protocol version 2
 
 
 def limit_fds(n):
