@@ -209,6 +209,27 @@ ssize_t sl_ft_decode_answer(const uint8_t *in, size_t len, enum sl_ft_answer_kin
     return SL_FT_GO_LEN;
 }
 
+/* Characters that make a name show as something else: bidi controls
+ * ("rtl<U+202E>txt.exe" shows as "rtlexe.txt") and zero-width ones. NAME
+ * is valid UTF-8 here. */
+static int hidden_reordering(const char *name, size_t len, char err[SL_ERRLEN])
+{
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        size_t n = sl_utf8_decode(name + i, len - i, &cp);
+        if (n == 0)
+            return -1; /* not reached: checked before */
+        if (sl_unicode_is_bidi_control(cp) || sl_unicode_is_zero_width(cp)) {
+            sl_errf(err, "%s character U+%04X in the name",
+                    sl_unicode_is_bidi_control(cp) ? "bidirectional control" : "zero-width",
+                    (unsigned)cp);
+            return -1;
+        }
+        i += n;
+    }
+    return 0;
+}
+
 int sl_ft_check_name(const char *name, size_t len, char err[SL_ERRLEN])
 {
     char clean[SL_SANITIZED_MAX(SL_FT_NAME_MAX)];
@@ -231,6 +252,8 @@ int sl_ft_check_name(const char *name, size_t len, char err[SL_ERRLEN])
         sl_errf(err, "control characters or invalid UTF-8 in the name");
         return -1;
     }
+    if (hidden_reordering(name, len, err) < 0)
+        return -1;
     const char *p = name, *end = name + len;
     while (p <= end) {
         const char *slash = memchr(p, '/', (size_t)(end - p));

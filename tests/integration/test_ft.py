@@ -24,6 +24,16 @@ def digest(path):
     return h.hexdigest()
 
 
+def documented_key(name, size, mtime):
+    """docs/protocol.md, "Temporary file and resume": 64-bit FNV-1a."""
+    x = 0xCBF29CE484222325
+    for b in name:
+        x = ((x ^ b) * 0x100000001B3) % 2**64
+    x = ((x ^ size) * 0x100000001B3) % 2**64
+    x = ((x ^ (mtime % 2**64)) * 0x100000001B3) % 2**64
+    return f"{x:016x}"
+
+
 def write(path, data):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as f:
@@ -66,6 +76,16 @@ class FtTest(unittest.TestCase):
             self.assertEqual(os.path.getsize(out), size)
             self.assertEqual(digest(out), digest(os.path.join(self.src, name)))
         self.assertEqual(self.listing(), sorted(sizes))  # no temporary files left
+
+    def test_names_that_show_as_something_else_are_refused(self):
+        self.receiver()
+        for name, why in (("homework\u202etxt.exe", "U+202E"), ("ali\u200bce.c", "U+200B"),
+                          ("\u2066lab.c", "U+2066")):
+            path = write(os.path.join(self.src, name), b"x")
+            p = self.send("127.0.0.1", path, rc=1)
+            self.assertIn(f"refused by receiver: ", p.stderr.decode())
+            self.assertIn(why, p.stderr.decode())
+        self.assertEqual(self.listing(), [])
 
     def test_tree_and_chinese_names_one_connection(self):
         rx = self.receiver()
@@ -142,6 +162,10 @@ class FtTest(unittest.TestCase):
         rx.wait_stderr(r"big\.bin interrupted")
         self.assertFalse(os.path.exists(os.path.join(self.dst, "big.bin")))  # no half file
         self.assertTrue(partial)
+        # The temporary name is the one docs/protocol.md defines.
+        self.assertEqual(os.path.basename(partial[0]),
+                         ".ftpart-" + documented_key(b"big.bin", len(data),
+                                                     int(os.stat(path).st_mtime)))
         kept = os.path.getsize(partial[0])
         self.assertGreater(kept, 0)
         self.assertLess(kept, len(data))

@@ -32,12 +32,14 @@
  * name, so an interrupted transfer can be found and resumed. */
 static uint64_t file_key(const struct sl_ft_header *h)
 {
-    uint64_t x = 1469598103934665603ULL;
+    /* FNV-1a's offset basis and prime, as docs/protocol.md spells them
+     * (the test suite computes the name from the document). */
+    uint64_t x = 0xcbf29ce484222325ULL;
     const unsigned char *p = (const unsigned char *)h->name;
     for (size_t i = 0; i < h->name_len; i++)
-        x = (x ^ p[i]) * 1099511628211ULL;
-    x = (x ^ h->size) * 1099511628211ULL;
-    x = (x ^ (uint64_t)h->mtime) * 1099511628211ULL;
+        x = (x ^ p[i]) * 0x100000001b3ULL;
+    x = (x ^ h->size) * 0x100000001b3ULL;
+    x = (x ^ (uint64_t)h->mtime) * 0x100000001b3ULL;
     return x;
 }
 
