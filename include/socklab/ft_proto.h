@@ -51,7 +51,11 @@
 #define SL_FT_STORED_FIXED 3                                     /* status, name length */
 #define SL_FT_ANSWER_MAX (SL_FT_STORED_FIXED + SL_FT_STORED_MAX) /* the longest answer */
 
-enum sl_ft_type { SL_FT_FILE = 1, SL_FT_END = 2, SL_FT_DIGEST = 3 };
+enum sl_ft_type { SL_FT_FILE = 1, SL_FT_END = 2, SL_FT_DIGEST = 3, SL_FT_SENDER = 4 };
+/* SENDER (ftsend --as NAME): the FILE layout with mode, size and mtime 0 and
+ * the sender's chosen name, before any FILE; answered like a FILE offer
+ * (GO 0: accepted, REFUSED: not). */
+#define SL_FT_SENDER_NAME_MAX 64
 
 /* The receiver's two answers: to a header (offer) and to a trailer
  * (result). Their first byte, the status, means GO/REFUSED/CHECK/IDENTICAL
@@ -80,11 +84,11 @@ enum sl_ft_code {
 };
 
 struct sl_ft_header {
-    uint8_t type;                  /* SL_FT_FILE or SL_FT_END (then nothing else is used) */
-    uint32_t mode;                 /* permission bits; only 0777 are ever applied */
-    uint64_t size;                 /* bytes of content, < 2^63 */
-    int64_t mtime;                 /* seconds since the epoch */
-    uint16_t name_len;             /* bytes of name, 1..SL_FT_NAME_MAX */
+    uint8_t type;      /* SL_FT_FILE, SL_FT_SENDER, or SL_FT_END (then nothing else is used) */
+    uint32_t mode;     /* permission bits; only 0777 are ever applied */
+    uint64_t size;     /* bytes of content, < 2^63 */
+    int64_t mtime;     /* seconds since the epoch */
+    uint16_t name_len; /* bytes of name, 1..SL_FT_NAME_MAX */
     char name[SL_FT_NAME_MAX + 1]; /* UTF-8, '/'-separated, NUL-terminated here */
 };
 
@@ -123,8 +127,9 @@ size_t sl_ft_encode_header(const struct sl_ft_header *h, uint8_t *out);
  *   T <= LEN   decoded, the message was T bytes long.
  * T never exceeds the message's SL_FT_*_MAX, and LEN 0 asks for 1 byte. */
 
-/* A FILE header or END. Malformed: a type neither FILE nor END, a name
- * length of 0 or over SL_FT_NAME_MAX, a size of 2^63 or more. The name is
+/* A FILE header, SENDER or END. Malformed: another type, a name length of
+ * 0 or over SL_FT_NAME_MAX (SL_FT_SENDER_NAME_MAX for SENDER), a size of
+ * 2^63 or more, a SENDER whose mode, size or mtime is not 0. The name is
  * not checked here: see sl_ft_check_name(). */
 ssize_t sl_ft_decode_header(const uint8_t *in, size_t len, struct sl_ft_header *h,
                             char err[SL_ERRLEN]);

@@ -38,7 +38,7 @@ bool sl_ft_hello_is_ours(const uint8_t in[SL_FT_HELLO_LEN])
 size_t sl_ft_encode_header(const struct sl_ft_header *h, uint8_t *out)
 {
     out[0] = h->type;
-    if (h->type != SL_FT_FILE)
+    if (h->type != SL_FT_FILE && h->type != SL_FT_SENDER)
         return 1;
     sl_put_u16be(out + 1, h->name_len);
     sl_put_u32be(out + 3, h->mode);
@@ -56,7 +56,7 @@ ssize_t sl_ft_decode_header(const uint8_t *in, size_t len, struct sl_ft_header *
     h->type = in[0];
     if (h->type == SL_FT_END)
         return 1;
-    if (h->type != SL_FT_FILE) {
+    if (h->type != SL_FT_FILE && h->type != SL_FT_SENDER) {
         sl_errf(err, "malformed header: unknown type %u", in[0]);
         return -1;
     }
@@ -69,6 +69,11 @@ ssize_t sl_ft_decode_header(const uint8_t *in, size_t len, struct sl_ft_header *
     if (h->name_len == 0 || h->name_len > SL_FT_NAME_MAX) {
         sl_errf(err, "malformed header: name length %u (1-%d allowed)", h->name_len,
                 SL_FT_NAME_MAX);
+        return -1;
+    }
+    if (h->type == SL_FT_SENDER &&
+        (h->name_len > SL_FT_SENDER_NAME_MAX || h->mode || h->size || h->mtime)) {
+        sl_errf(err, "malformed sender: name of 1-%d bytes, nothing else", SL_FT_SENDER_NAME_MAX);
         return -1;
     }
     if (h->size > (uint64_t)INT64_MAX) {

@@ -24,6 +24,9 @@ def digest(path):
     return h.hexdigest()
 
 
+HANDIN_LOG = ".ftrecv.log"  # ftrecv's hand-in log, in every inbox
+
+
 def documented_key(name, size, mtime):
     """docs/protocol.md, "Temporary file and resume": 64-bit FNV-1a."""
     x = 0xCBF29CE484222325
@@ -60,11 +63,12 @@ class FtTest(unittest.TestCase):
         return run(self, "ftsend", "-p", self.port, *args, timeout=120, check_rc=rc)
 
     def listing(self):
+        """What is stored under the inbox, without ftrecv's hand-in log."""
         out = []
         for root, dirs, files in os.walk(self.dst):
             for f in files:
                 out.append(os.path.relpath(os.path.join(root, f), self.dst))
-        return sorted(out)
+        return sorted(n for n in out if n != HANDIN_LOG)
 
     def test_sizes_byte_exact(self):
         self.receiver()
@@ -302,7 +306,8 @@ class FtTest(unittest.TestCase):
                     stored += 1
                 else:
                     self.assertIn(b"being received from another sender", err)
-        names = [n for n in os.listdir(self.dst) if not n.startswith(".ftpart-")]
+        names = [n for n in os.listdir(self.dst)
+                 if not n.startswith(".ftpart-") and n != HANDIN_LOG]
         self.assertEqual(names, ["race.bin"])
         self.assertEqual(stored, 1)
         self.assertGreater(identical, 0)
@@ -320,6 +325,80 @@ class FtTest(unittest.TestCase):
         self.assertIn(b"ftrecv: directory ", p.stderr)
         p = run(self, "ftsend", "localhost", self.src, check_rc=1)
         self.assertIn(b"is a directory (use -r", p.stderr)
+
+
+class HandInTest(FtTest):
+    """Homework hand-in as a teacher needs it: a directory per sender, a log
+    a spreadsheet opens, partial files listed and cleaned."""
+
+    def log_rows(self):
+        import csv
+        with open(os.path.join(self.dst, HANDIN_LOG), newline="", encoding="utf-8") as f:
+            return list(csv.DictReader(f))
+
+    def test_same_name_from_two_students_per_sender(self):
+        self.receiver("--per-sender")
+        for who, text in (("alice", b"int main(void) { return 1; }\n"),
+                          ("李雷", b"int main(void) { return 2; }\n")):
+            path = write(os.path.join(self.src, who, "作业.c"), text)
+            self.send("--as", who, "127.0.0.1", path)
+        self.send("127.0.0.1", path)  # no --as: a directory named after the address
+        self.assertEqual(self.listing(), ["127.0.0.1/作业.c", "alice/作业.c", "李雷/作业.c"])
+        with open(os.path.join(self.dst, "李雷", "作业.c"), "rb") as f:
+            self.assertEqual(f.read(), b"int main(void) { return 2; }\n")
+        rows = self.log_rows()
+        self.assertEqual([(r["sender"], r["as"], r["stored"], r["bytes"], r["resumed"])
+                          for r in rows],
+                         [("127.0.0.1", "alice", "alice/作业.c", "29", "no"),
+                          ("127.0.0.1", "李雷", "李雷/作业.c", "29", "no"),
+                          ("127.0.0.1", "", "127.0.0.1/作业.c", "29", "no")])
+        for r in rows:
+            self.assertRegex(r["crc32c"], r"^[0-9a-f]{8}$")
+            self.assertRegex(r["time"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4}$")
+
+    def test_log_without_per_sender_and_a_bad_sender_name(self):
+        self.receiver()
+        path = write(os.path.join(self.src, "lab1.txt"), b"x" * 100)
+        self.send("--as", "bob", "127.0.0.1", path)
+        self.assertEqual([(r["as"], r["stored"]) for r in self.log_rows()], [("bob", "lab1.txt")])
+        for bad in ("../up", "a/b", ".hidden", "rtl\u202eexe"):
+            p = self.send("--as", bad, "127.0.0.1", path, rc=1)
+            self.assertIn("refused by receiver", p.stderr.decode())
+        self.assertEqual(self.listing(), ["lab1.txt"])
+
+    def test_per_sender_never_follows_a_planted_symlink(self):
+        outside = os.path.join(self.tmp.name, "outside")
+        os.makedirs(outside)
+        os.symlink(outside, os.path.join(self.dst, "mallory"))
+        self.receiver("--per-sender")
+        path = write(os.path.join(self.src, "x.txt"), b"x")
+        p = self.send("--as", "mallory", "127.0.0.1", path, rc=1)
+        self.assertIn("symbolic link", p.stderr.decode())
+        self.assertEqual(os.listdir(outside), [])
+
+    def test_list_and_clean_partial_files(self):
+        import fcntl
+        old = write(os.path.join(self.dst, "a", ".ftpart-00000000000000aa"), b"o" * 10)
+        new = write(os.path.join(self.dst, ".ftpart-00000000000000bb"), b"n" * 20)
+        busy = write(os.path.join(self.dst, ".ftpart-00000000000000cc"), b"b" * 30)
+        three_days_ago = time.time() - 3 * 86400
+        for f in (old, busy):
+            os.utime(f, (three_days_ago, three_days_ago))
+        out = run(self, "ftrecv", "-d", self.dst, "--list-partial", check_rc=0).stdout.decode()
+        self.assertEqual(len(out.splitlines()), 3, out)
+        self.assertRegex(out, r"72\.0 h +10 bytes +.*/a/\.ftpart-00000000000000aa")
+        self.assertRegex(out, r"0\.0 h +20 bytes +.*\.ftpart-00000000000000bb")
+        with open(busy, "rb") as held:  # a transfer holds it: never removed
+            fcntl.flock(held, fcntl.LOCK_EX)
+            out = run(self, "ftrecv", "-d", self.dst, "--clean-partial", "2",
+                      check_rc=0).stdout.decode()
+            self.assertIn("3 partial files, 1 removed", out)
+            self.assertFalse(os.path.exists(old))
+            self.assertTrue(os.path.exists(new) and os.path.exists(busy))
+            run(self, "ftrecv", "-d", self.dst, "--clean-partial", "0", check_rc=0)
+            self.assertFalse(os.path.exists(new))
+            self.assertTrue(os.path.exists(busy))
+        run(self, "ftrecv", "--clean-partial", "x", check_rc=2)
 
 
 class HostileSenderTest(unittest.TestCase):
@@ -381,7 +460,7 @@ class HostileSenderTest(unittest.TestCase):
         self.rx.wait_stderr(r"wrong\.txt failed: checksum mismatch")
         # No file, no temporary file, and no directory made for it; the one
         # that was there already stays.
-        self.assertEqual(sorted(os.listdir(self.dst)), ["old", "planted"])
+        self.assertEqual(sorted(os.listdir(self.dst)), [HANDIN_LOG, "old", "planted"])
         self.assertEqual(os.listdir(os.path.join(self.dst, "old")), [])
 
     def test_traversal_names_refused_nothing_outside(self):
@@ -394,7 +473,7 @@ class HostileSenderTest(unittest.TestCase):
         s.sendall(b"\x02")  # END
         s.close()
         self.assertEqual(os.listdir(self.outside), [])
-        self.assertEqual(sorted(os.listdir(self.dst)), ["planted"])
+        self.assertEqual(sorted(os.listdir(self.dst)), [HANDIN_LOG, "planted"])
         self.assertEqual(sorted(os.listdir(self.tmp.name)), ["dst", "outside"])
         self.rx.wait_stderr(r"planted/inside refused: cannot use directory planted: it is a "
                             r"symbolic link")

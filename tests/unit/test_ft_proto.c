@@ -120,6 +120,29 @@ static void name_bad(const char *name, size_t len, const char *why)
 
 #define BAD(lit, why) name_bad(lit, sizeof(lit) - 1, why)
 
+static void test_sender(void **state)
+{
+    (void)state;
+    struct sl_ft_header h = {.type = SL_FT_SENDER, .name_len = 6}, out;
+    uint8_t buf[SL_FT_HEADER_MAX];
+    char err[SL_ERRLEN];
+    memcpy(h.name, "李雷", 6);
+    size_t n = sl_ft_encode_header(&h, buf);
+    assert_int_equal(n, SL_FT_HEADER_FIXED + 6);
+    assert_int_equal(buf[0], 4);
+    assert_int_equal(sl_ft_decode_header(buf, n, &out, err), (ssize_t)n);
+    assert_int_equal(out.type, SL_FT_SENDER);
+    assert_memory_equal(out.name, "李雷", 7);
+    /* A SENDER carries a name and nothing else, and a short one. */
+    buf[10] = 1; /* size != 0 */
+    assert_int_equal(sl_ft_decode_header(buf, n, &out, err), -1);
+    assert_non_null(strstr(err, "malformed sender"));
+    h.name_len = SL_FT_SENDER_NAME_MAX + 1;
+    memset(h.name, 'x', h.name_len);
+    n = sl_ft_encode_header(&h, buf);
+    assert_int_equal(sl_ft_decode_header(buf, n, &out, err), -1);
+}
+
 static void test_hostile_names(void **state)
 {
     (void)state;
@@ -566,6 +589,7 @@ int main(void)
         cmocka_unit_test(test_end_and_hello),
         cmocka_unit_test(test_malformed_headers),
         cmocka_unit_test(test_hostile_names),
+        cmocka_unit_test(test_sender),
         cmocka_unit_test(test_long_names),
         cmocka_unit_test(test_crc32c),
         cmocka_unit_test(test_bytes_big_endian),

@@ -2,6 +2,7 @@
 #ifndef FTRECV_H
 #define FTRECV_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -20,8 +21,42 @@ struct ftrecv {
     bool quiet;
     uint64_t max_size; /* 0: no limit */
     bool verbose;
+    bool per_sender; /* --per-sender: DIR/<name or address>/ per sender */
+    int logfd;       /* DIR/.ftrecv.log, the hand-in log, or -1 */
+    pthread_mutex_t log_lock;
     atomic_int last_status; /* receive_files()'s result for the last sender (--once) */
 };
+
+/* Who sends, for --per-sender and the hand-in log (handin.c). */
+#define HANDIN_NAME_MAX SL_FT_SENDER_NAME_MAX
+struct handin_sender {
+    const char *peer;                                 /* "[::1]:50000" */
+    char as[HANDIN_NAME_MAX + 1];                     /* ftsend --as NAME, or "" */
+    char subdir[HANDIN_NAME_MAX + SL_ADDRSTRLEN + 1]; /* under DIR, "" without --per-sender */
+    int root;                                         /* where its files go; -1: not yet known */
+};
+
+/* Opens DIR/.ftrecv.log for appending (its column line when new). 0 or -1. */
+int handin_open_log(struct ftrecv *r, char err[SL_ERRLEN]);
+
+/* Takes NAME (from SENDER) as WHO's name: one plain, safe component of at
+ * most HANDIN_NAME_MAX bytes. 0, or -1 with ERR. */
+int handin_set_name(struct handin_sender *who, const char *name, size_t len, char err[SL_ERRLEN]);
+
+/* The directory WHO's files go to: DIR, or with --per-sender DIR/<name or
+ * address> (made if needed, never through a symlink). The fd, or -1 with
+ * *CODE and ERR for a refusal. */
+int handin_root(struct ftrecv *r, struct handin_sender *who, int *code, char err[SL_ERRLEN]);
+void handin_sender_free(struct ftrecv *r, struct handin_sender *who);
+
+/* One line of the hand-in log for a file stored as STORED (relative to
+ * WHO's directory). */
+void handin_log_stored(struct ftrecv *r, const struct handin_sender *who, const char *stored,
+                       uint64_t bytes, uint32_t crc, bool resumed);
+
+/* --list-partial (CLEAN_DAYS < 0) or --clean-partial CLEAN_DAYS: prints or
+ * removes the .ftpart- files under DIR; returns the exit status. */
+int handin_partials(const char *prog, const char *dir, int clean_days);
 
 /* Serves one sender on CONN until it is done. Returns 0 when every file
  * it sent was stored, -1 otherwise. */

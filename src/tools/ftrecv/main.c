@@ -21,6 +21,7 @@ struct options {
     struct sl_cli_common cli; /* what every server shares */
     const char *dir;
     bool once;
+    int clean_days; /* --clean-partial DAYS; -1 with --list-partial; -2: neither */
     int idle_ms;
     struct ftrecv *r;
 };
@@ -38,12 +39,27 @@ static void usage(const char *prog)
            "      --max-size BYTES  refuse files larger than this (suffixes K, M, G)\n"
            "      --timeout SECS    drop a sender silent for this long (default 30;\n"
            "                        its hello must come within 10 s or SECS if less)\n"
-           "  -q, --quiet           do not print a line per stored file\n",
+           "  -q, --quiet           do not print a line per stored file\n"
+           "      --per-sender      each sender's files in DIR/NAME/ (ftsend --as NAME)\n"
+           "                        or DIR/ADDRESS/\n"
+           "      --list-partial    list the partial files in DIR (age, size), exit\n"
+           "      --clean-partial DAYS  remove partial files older than DAYS (0: all\n"
+           "                        not being received right now), exit\n"
+           "Every stored file gets a line in DIR/.ftrecv.log (CSV: time, sender, name\n"
+           "given, stored path, bytes, CRC-32C, resumed).\n",
            prog);
     sl_cli_print_server_options(DEFAULT_PORT);
 }
 
-enum { OPT_ONCE = SL_OPT_FIRST_TOOL, OPT_OVERWRITE, OPT_MAX_SIZE, OPT_TIMEOUT };
+enum {
+    OPT_ONCE = SL_OPT_FIRST_TOOL,
+    OPT_OVERWRITE,
+    OPT_MAX_SIZE,
+    OPT_TIMEOUT,
+    OPT_PER_SENDER,
+    OPT_LIST_PARTIAL,
+    OPT_CLEAN_PARTIAL,
+};
 
 #define HELLO_MS 10000        /* a connection that says nothing is no sender */
 #define DEFAULT_IDLE_MS 30000 /* between any two receives, once the hello is done */
@@ -69,6 +85,20 @@ static int ftrecv_option(int c, const char *arg, void *ctx)
     case 'q':
         opt->r->quiet = true;
         return SL_CLI_NEXT;
+    case OPT_PER_SENDER:
+        opt->r->per_sender = true;
+        return SL_CLI_NEXT;
+    case OPT_LIST_PARTIAL:
+        opt->clean_days = -1;
+        return SL_CLI_NEXT;
+    case OPT_CLEAN_PARTIAL: {
+        unsigned long days;
+        if (sl_parse_ulong(arg, 0, 36500, &days) < 0)
+            return sl_cli_usage_error(opt->r->prog, "--clean-partial: not a number of days: %s",
+                                      arg);
+        opt->clean_days = (int)days;
+        return SL_CLI_NEXT;
+    }
     case OPT_TIMEOUT:
         if (sl_parse_seconds_ms(arg, &opt->idle_ms) < 0 || opt->idle_ms < 1000)
             return sl_cli_usage_error(opt->r->prog, "--timeout: not a time >= 1 s: %s", arg);
@@ -85,6 +115,9 @@ static int parse_options(int argc, char **argv, struct options *opt)
         {"overwrite", no_argument, NULL, OPT_OVERWRITE},
         {"max-size", required_argument, NULL, OPT_MAX_SIZE},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"per-sender", no_argument, NULL, OPT_PER_SENDER},
+        {"list-partial", no_argument, NULL, OPT_LIST_PARTIAL},
+        {"clean-partial", required_argument, NULL, OPT_CLEAN_PARTIAL},
         {"quiet", no_argument, NULL, 'q'},
         {NULL, 0, NULL, 0},
     };
@@ -97,6 +130,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
         .ctx = opt,
     };
     opt->dir = ".";
+    opt->clean_days = -2;
     opt->idle_ms = DEFAULT_IDLE_MS;
     return sl_cli_parse_server(argc, argv, opt->r->prog, &spec, &opt->cli);
 }
@@ -138,9 +172,13 @@ int main(int argc, char **argv)
     r.verbose = opt.cli.verbose;
     atomic_init(&r.last_status, -1);
     sl_ft_encode_hello(busy, SL_FT_HELLO_BUSY);
+    if (opt.clean_days > -2) /* a one-shot look at the partial files */
+        return handin_partials(prog, opt.dir, opt.clean_days);
     r.dirfd = open(opt.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (r.dirfd < 0)
         return sl_cli_fail(prog, "directory %s: %s", opt.dir, strerror(errno));
+    if (handin_open_log(&r, err) < 0)
+        return sl_cli_fail(prog, "hand-in log: %s", err);
     const struct sl_server_config cfg = {
         .trace = &r.trace,
         .serve = serve_sender,
@@ -176,6 +214,8 @@ int main(int argc, char **argv)
     /* Transfers still running end here; their partial files stay for a resume. */
     sl_server_stop(&server, 5000);
     close(r.dirfd);
+    if (r.logfd >= 0)
+        close(r.logfd);
     rc = SL_EXIT_OK;
     if (opt.once && (end != SL_SERVER_DONE || atomic_load(&r.last_status) != 0))
         rc = SL_EXIT_FAILURE;

@@ -20,6 +20,8 @@ struct session {
     int fd;
     const char *peer;
     char *buf; /* FT_BUF bytes */
+    struct handin_sender who;
+    unsigned long files; /* headers seen */
 };
 
 /* Refuses the current file: SL_FT_REFUSED/SL_FT_FAILED (both 1), a code and a
@@ -176,7 +178,8 @@ static int receive_one(struct session *s, const struct sl_ft_header *h)
         log_file(s, h, "refused: %s", err);
         return answer_error(s, SL_FT_E_TOO_BIG, err) < 0 ? -1 : 0;
     }
-    if (store_open(r->dirfd, h, &t, &code, err) < 0) {
+    int root = handin_root(r, &s->who, &code, err);
+    if (root < 0 || store_open(root, h, &t, &code, err) < 0) {
         log_file(s, h, "refused: %s", err);
         return answer_error(s, code, err) < 0 ? -1 : 0;
     }
@@ -234,7 +237,23 @@ static int receive_one(struct session *s, const struct sl_ft_header *h)
                secs > 0 ? (double)(h->size - t.offset) / secs / 1e6 : 0.0);
         fflush(stdout);
     }
+    handin_log_stored(r, &s->who, stored, h->size, crc, t.offset != 0);
     return sl_send_all(s->fd, ok, n) < 0 ? -1 : 1;
+}
+
+/* SENDER (ftsend --as NAME): before any file. Returns 0 or -1 as
+ * receive_one(). */
+static int take_sender_name(struct session *s, const struct sl_ft_header *h)
+{
+    char err[SL_ERRLEN];
+    if (s->files > 0)
+        snprintf(err, sizeof err, "the sender's name must come before its files");
+    else if (handin_set_name(&s->who, h->name, h->name_len, err) == 0) {
+        uint8_t go[SL_FT_GO_LEN];
+        return sl_send_all(s->fd, go, sl_ft_encode_go(go, 0)) < 0 ? -1 : 0;
+    }
+    sl_cli_log(s->r->prog, "%s: sender name refused: %s", s->peer, err);
+    return answer_error(s, SL_FT_E_NAME, err) < 0 ? -1 : 0;
 }
 
 /* After a malformed header the stream cannot be followed any more. Closing
@@ -256,6 +275,7 @@ int receive_files(struct ftrecv *r, struct sl_conn *conn)
     int fd = conn->fd;
     const char *peer = conn->peer;
     struct session s = {.r = r, .fd = fd, .peer = peer, .buf = malloc(FT_BUF)};
+    s.who = (struct handin_sender){.peer = peer, .root = -1};
     struct sl_ft_header *h = malloc(sizeof *h);
     uint8_t hello[SL_FT_HELLO_LEN], status;
     char err[SL_ERRLEN];
@@ -297,12 +317,19 @@ int receive_files(struct ftrecv *r, struct sl_conn *conn)
             rc = failures ? -1 : 0;
             goto out;
         }
+        if (h->type == SL_FT_SENDER) {
+            if (take_sender_name(&s, h) < 0)
+                goto out;
+            continue;
+        }
+        s.files++;
         int one = receive_one(&s, h);
         if (one < 0)
             goto out;
         failures += one == 0;
     }
 out:
+    handin_sender_free(r, &s.who);
     free(s.buf);
     free(h);
     return rc;

@@ -40,6 +40,7 @@ void progress_end(struct progress *p);
 /* Sends every item over FD. Prints one line per refused or failed file.
  * Returns the number of files not confirmed stored, or -1 when the
  * connection failed (ERR says why). */
-int send_files(int fd, const char *prog, const struct send_list *list, bool progress, char *err);
+int send_files(int fd, const char *prog, const struct send_list *list, const char *as,
+               bool progress, char *err);
 
 #endif

@@ -17,6 +17,7 @@
 struct options {
     struct sl_cli_common cli; /* -p -b -4 -6 --trace --step */
     int timeout_ms;
+    const char *as; /* --as NAME, or NULL */
     bool recursive;
     bool quiet;
 };
@@ -29,6 +30,8 @@ static void usage(const char *prog)
            "transfer, sent again, only sends what is missing.\n\n"
            "  -p, --port PORT       receiver port (default " DEFAULT_PORT ")\n"
            "  -r, --recursive       send directories as whole trees\n"
+           "      --as NAME         tell the receiver who sends (ftrecv --per-sender\n"
+           "                        stores under NAME/; its hand-in log records it)\n"
            "  -w, --wait SECONDS    give up on an address that does not connect, or a\n"
            "                        receiver that does not answer, within SECONDS\n"
            "                        (default 30)\n"
@@ -42,10 +45,13 @@ static void usage(const char *prog)
            prog);
 }
 
+enum { OPT_AS = SL_OPT_FIRST_TOOL };
+
 static int parse_options(int argc, char **argv, const char *prog, struct options *opt)
 {
     static const struct option longopts[] = {
         {"recursive", no_argument, NULL, 'r'},
+        {"as", required_argument, NULL, OPT_AS},
         {"wait", required_argument, NULL, 'w'},
         {"quiet", no_argument, NULL, 'q'},
         SL_CLI_OPTS_NET,
@@ -61,6 +67,12 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
         switch (c) {
         case 'r':
             opt->recursive = true;
+            break;
+        case OPT_AS:
+            if (strlen(optarg) == 0 || strlen(optarg) > SL_FT_SENDER_NAME_MAX)
+                return sl_cli_usage_error(prog, "--as: a name of 1-%d bytes",
+                                          SL_FT_SENDER_NAME_MAX);
+            opt->as = optarg;
             break;
         case 'w':
             if (sl_parse_seconds_ms(optarg, &opt->timeout_ms) < 0 || opt->timeout_ms == 0)
@@ -117,7 +129,7 @@ int main(int argc, char **argv)
 
     /* 5. communicate: each file's name and size, then its content */
     sl_trace_before(&trace, SL_STEP_COMMUNICATE);
-    int failed = send_files(fd, prog, &list, !opt.quiet && isatty(STDERR_FILENO), err);
+    int failed = send_files(fd, prog, &list, opt.as, !opt.quiet && isatty(STDERR_FILENO), err);
     sl_trace_step(&trace, SL_STEP_COMMUNICATE, fd, "communicate: %zu files, %s", list.n,
                   failed == 0 ? "all stored and verified" : "not all stored");
 

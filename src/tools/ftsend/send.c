@@ -223,7 +223,40 @@ out:
     return rc;
 }
 
-int send_files(int fd, const char *prog, const struct send_list *list, bool progress, char *err)
+/* --as NAME: tells the receiver who we are, before any file. */
+static int send_sender(int fd, const char *prog, const char *as, char *err)
+{
+    struct sl_ft_header *h = calloc(1, sizeof *h);
+    uint8_t *out = malloc(SL_FT_HEADER_MAX);
+    struct sl_ft_answer a;
+    int rc = -1;
+    if (h == NULL || out == NULL) {
+        snprintf(err, SL_ERRLEN, "out of memory");
+        goto out;
+    }
+    h->type = SL_FT_SENDER;
+    h->name_len = (uint16_t)strlen(as);
+    memcpy(h->name, as, h->name_len);
+    if (sl_send_all(fd, out, sl_ft_encode_header(h, out)) < 0) {
+        snprintf(err, SL_ERRLEN, "send: %s", strerror(errno));
+        goto out;
+    }
+    if (read_answer(fd, SL_FT_OFFER, &a, "--as", err) < 0)
+        goto out;
+    if (a.status != SL_FT_GO) {
+        log_refusal(prog, "--as", &a);
+        snprintf(err, SL_ERRLEN, "the receiver did not accept the sender name");
+        goto out;
+    }
+    rc = 0;
+out:
+    free(h);
+    free(out);
+    return rc;
+}
+
+int send_files(int fd, const char *prog, const struct send_list *list, const char *as,
+               bool progress, char *err)
 {
     uint8_t hello[SL_FT_HELLO_LEN], status;
     char *buf = malloc(FT_BUF);
@@ -252,6 +285,8 @@ int send_files(int fd, const char *prog, const struct send_list *list, bool prog
                  "try again in a moment");
         goto out;
     }
+    if (as != NULL && send_sender(fd, prog, as, err) < 0)
+        goto out;
     for (size_t i = 0; i < list->n; i++) {
         errno = 0;
         int one = send_one(fd, prog, &list->items[i], buf, progress, err);

@@ -1,0 +1,189 @@
+/* Homework hand-in, as a teacher needs it:
+ *   - --per-sender: each sender's files go to a directory of its own under
+ *     DIR, named after the name it gives (ftsend --as NAME) or else its
+ *     address; made and opened like every other directory here (relative
+ *     to DIR, O_NOFOLLOW: a planted symlink leads nowhere);
+ *   - the hand-in log DIR/.ftrecv.log: one CSV line per stored file (time,
+ *     sender address, name given, stored path, bytes, CRC-32C, resumed) that
+ *     opens in a spreadsheet; one write() per line, appended;
+ *   - the partial files (.ftpart-*) stay hidden from ls, and
+ *     --list-partial / --clean-partial DAYS show and remove old ones
+ *     (skipping those a transfer holds locked right now). */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ftrecv.h"
+#include "socklab/socklab.h"
+
+#define LOG_NAME ".ftrecv.log"
+#define LOG_COLUMNS "time,sender,as,stored,bytes,crc32c,resumed\n"
+
+int handin_open_log(struct ftrecv *r, char err[SL_ERRLEN])
+{
+    r->logfd =
+        openat(r->dirfd, LOG_NAME, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (r->logfd < 0) {
+        snprintf(err, SL_ERRLEN, "%s: %s", LOG_NAME, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(r->logfd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
+        (void)sl_write_all(r->logfd, LOG_COLUMNS, sizeof LOG_COLUMNS - 1);
+    return pthread_mutex_init(&r->log_lock, NULL) == 0 ? 0 : -1;
+}
+
+/* Appends TEXT to OUT as one CSV field: quoted, quotes doubled. */
+static size_t csv_field(char *out, size_t cap, const char *text)
+{
+    size_t n = 0;
+    if (n < cap)
+        out[n++] = '"';
+    for (const char *p = text; *p && n + 3 < cap; p++) {
+        if (*p == '"')
+            out[n++] = '"';
+        out[n++] = *p;
+    }
+    if (n < cap)
+        out[n++] = '"';
+    return n;
+}
+
+/* The host part of "[::1]:5000" or "127.0.0.1:5000". */
+static void peer_host(const char *peer, char *host, size_t cap)
+{
+    const char *colon = strrchr(peer, ':');
+    size_t len = colon ? (size_t)(colon - peer) : strlen(peer);
+    if (len >= 2 && peer[0] == '[' && peer[len - 1] == ']')
+        peer++, len -= 2;
+    snprintf(host, cap, "%.*s", (int)len, peer);
+}
+
+void handin_log_stored(struct ftrecv *r, const struct handin_sender *who, const char *stored,
+                       uint64_t bytes, uint32_t crc, bool resumed)
+{
+    char line[3 * SL_FT_STORED_MAX + 512], when[32], host[SL_ADDRSTRLEN], path[2 * SL_FT_NAME_MAX];
+    if (r->logfd < 0)
+        return;
+    time_t now = time(NULL);
+    struct tm tm;
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S%z", localtime_r(&now, &tm));
+    peer_host(who->peer, host, sizeof host);
+    snprintf(path, sizeof path, "%s%s%s", who->subdir, who->subdir[0] ? "/" : "", stored);
+    size_t n = (size_t)snprintf(line, sizeof line, "%s,", when);
+    n += csv_field(line + n, sizeof line - n, host);
+    line[n++] = ',';
+    n += csv_field(line + n, sizeof line - n, who->as);
+    line[n++] = ',';
+    n += csv_field(line + n, sizeof line - n, path);
+    n += (size_t)snprintf(line + n, sizeof line - n, ",%llu,%08x,%s\n", (unsigned long long)bytes,
+                          (unsigned)crc, resumed ? "yes" : "no");
+    pthread_mutex_lock(&r->log_lock); /* whole lines, in the order they were stored */
+    (void)sl_write_all(r->logfd, line, n);
+    pthread_mutex_unlock(&r->log_lock);
+}
+
+int handin_set_name(struct handin_sender *who, const char *name, size_t len, char err[SL_ERRLEN])
+{
+    if (len > HANDIN_NAME_MAX) {
+        snprintf(err, SL_ERRLEN, "sender name longer than %d bytes", HANDIN_NAME_MAX);
+        return -1;
+    }
+    if (sl_ft_check_name(name, len, err) < 0)
+        return -1;
+    if (memchr(name, '/', len) || name[0] == '.') {
+        snprintf(err, SL_ERRLEN, "a sender name is one plain component (no '/', no leading '.')");
+        return -1;
+    }
+    memcpy(who->as, name, len);
+    who->as[len] = '\0';
+    return 0;
+}
+
+int handin_root(struct ftrecv *r, struct handin_sender *who, int *code, char err[SL_ERRLEN])
+{
+    if (who->root >= 0)
+        return who->root;
+    if (!r->per_sender)
+        return who->root = r->dirfd;
+    if (who->as[0])
+        snprintf(who->subdir, sizeof who->subdir, "%s", who->as);
+    else
+        peer_host(who->peer, who->subdir, sizeof who->subdir);
+    if (mkdirat(r->dirfd, who->subdir, 0755) < 0 && errno != EEXIST)
+        goto fail;
+    who->root = openat(r->dirfd, who->subdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (who->root >= 0)
+        return who->root;
+fail:;
+    int e = errno;
+    struct stat st;
+    bool link =
+        fstatat(r->dirfd, who->subdir, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
+    *code = link || e == ENOTDIR ? SL_FT_E_NAME : SL_FT_E_IO;
+    snprintf(err, SL_ERRLEN, "cannot use the sender's directory %s: %s", who->subdir,
+             link ? "it is a symbolic link" : strerror(e));
+    return -1;
+}
+
+void handin_sender_free(struct ftrecv *r, struct handin_sender *who)
+{
+    if (who->root >= 0 && who->root != r->dirfd)
+        close(who->root);
+    who->root = -1;
+}
+
+/* --list-partial / --clean-partial: one walk, no symlink followed. nftw
+ * takes no context argument, hence these file-scope values - set and read
+ * only by the main thread of this one-shot command. */
+static time_t partial_cutoff; /* remove those older than this (0: list only) */
+static unsigned long partial_found, partial_removed;
+
+static int visit_partial(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    const char *base = path + ftw->base;
+    if (type != FTW_F || !S_ISREG(st->st_mode) || strncmp(base, ".ftpart-", 8) != 0)
+        return 0;
+    partial_found++;
+    double age_h = difftime(time(NULL), st->st_mtime) / 3600;
+    if (partial_cutoff == 0) {
+        printf("%8.1f h  %12lld bytes  %s\n", age_h, (long long)st->st_size, path);
+        return 0;
+    }
+    if (st->st_mtime >= partial_cutoff)
+        return 0;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) { /* not being written right now */
+        if (unlink(path) == 0) {
+            partial_removed++;
+            printf("removed %s (%.1f days old)\n", path, age_h / 24);
+        }
+    }
+    close(fd);
+    return 0;
+}
+
+int handin_partials(const char *prog, const char *dir, int clean_days)
+{
+    partial_cutoff = clean_days >= 0 ? time(NULL) - (time_t)clean_days * 86400 : 0;
+    if (clean_days == 0)
+        partial_cutoff = time(NULL) + 1; /* 0 days: every one not in use */
+    partial_found = partial_removed = 0;
+    if (nftw(dir, visit_partial, 32, FTW_PHYS | FTW_MOUNT) < 0)
+        return sl_cli_fail(prog, "%s: %s", dir, strerror(errno));
+    if (clean_days >= 0)
+        printf("%lu partial files, %lu removed\n", partial_found, partial_removed);
+    else if (partial_found == 0)
+        printf("no partial files in %s\n", dir);
+    fflush(stdout);
+    return SL_EXIT_OK;
+}
