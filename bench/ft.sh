@@ -52,7 +52,6 @@ for _ in $(seq 100); do ss -Hltn "sport = :$ip_port" | grep -q . && break; sleep
 
 now() { date +%s.%N; }
 gbps() { python3 -c "print(f'{$1 / ($3 - $2) / 1e9:.2f}')"; }
-send_rss=0
 
 # One transfer of FILE (BYTES) by each tool; prints "ours nc iperf3" in GB/s.
 one_round() {
@@ -63,7 +62,7 @@ one_round() {
   t1=$(now)
   cmp -s "$file" "$work/dst/$(basename "$file")" || { echo "ft: file differs" >&2; exit 1; }
   a=$(gbps "$bytes" "$t0" "$t1")
-  local s; s=$(cat "$work/send.rss"); if (( s > send_rss )); then send_rss=$s; fi
+  cat "$work/send.rss" >>"$work/send.rss.all" # one_round runs in a subshell
   rm -f "$work/dst/"*
 
   nc_port=$(free_port)
@@ -96,6 +95,7 @@ for r in $(seq 1 "$rounds"); do
   ours+=("$a"); ncs+=("$b"); ips+=("$c")
 done
 rx_rss=$(awk '/VmHWM/ {print $2}' /proc/$rx/status)
+send_rss=$(sort -n "$work/send.rss.all" | tail -1)
 ft=$(median "${ours[@]}"); nc=$(median "${ncs[@]}"); ip=$(median "${ips[@]}")
 rm -f "$work/src/data.bin"
 cat <<TABLE
