@@ -1,86 +1,145 @@
 #!/usr/bin/env bash
-# File-transfer benchmark, side by side in one run (interleaved rounds):
-#   ftsend -> ftrecv (CRC-32C verified, fsync'd, renamed into place),
-#   nc -N -> nc -l (netcat-openbsd, no checksum),
-#   iperf3 (memory to memory: the loopback ceiling).
-# Source and destination on /dev/shm (tmpfs), so the disk is not measured.
-# Also the peak RSS (VmHWM) of ftsend and ftrecv.
-# Usage: bench/ft.sh [ROUNDS] [SIZE_MIB]   (default 3 rounds of 2048 MiB)
+# File-transfer benchmark, side by side in one run (interleaved rounds, median):
+#   ftsend -> ftrecv  (sendfile/splice, CRC-32C verified from the page cache,
+#                      fsync'd, renamed into place; the wall time of ftsend),
+#   nc -N -> nc -l    (netcat-openbsd, no checksum; until the listener exits),
+#   iperf3            (one stream, memory to memory, -n the same bytes: the
+#                      loopback ceiling; its own receiver-side figure).
+# Source and destination on /dev/shm (tmpfs): the disk is not measured.
+# A few GiB of memory are touched first (on a VM the first touch of a fresh
+# page costs 3-5x) and every output is deleted before the next round.
+# Then the peak RSS of each side, and throughput against file size
+# (1 MiB ... 2 GiB) drawn by gnuplot into docs/ft-throughput.svg.
+#
+# Usage: bench/ft.sh [ROUNDS] [SIZE_MIB] [SWEEP_ROUNDS]
+#   defaults: 5 rounds of 1024 MiB; 3 rounds per size for the plot (0: no plot)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rounds=${1:-3}
-mib=${2:-2048}
-for cmd in nc iperf3 /usr/bin/time; do
-  command -v $cmd >/dev/null || { echo "bench/ft.sh: $cmd missing" >&2; exit 1; }
-done
+rounds=${1:-5}
+mib=${2:-1024}
+sweep_rounds=${3:-3}
+sweep_mib="1 8 64 256 1024 2048"
+
+need=()
+command -v iperf3 >/dev/null || need+=(iperf3)
+nc -h 2>&1 | grep -q OpenBSD || need+=(netcat-openbsd)
+command -v gnuplot >/dev/null || need+=(gnuplot-nox)
+[ -x /usr/bin/time ] || need+=(time)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "bench/ft.sh: installing ${need[*]} (benchmark-only)" >&2
+  apt-get install -y "${need[@]}" >/dev/null
+fi
 cmake --preset release >/dev/null
-cmake --build --preset release -j"$(nproc)" >/dev/null
+cmake --build --preset release -j2 >/dev/null
 bin=$PWD/build/bin
 work=$(mktemp -d /dev/shm/ftbench.XXXXXX)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 mkdir "$work/src" "$work/dst"
-head -c $((mib << 20)) /dev/urandom >"$work/src/data.bin"
-bytes=$((mib << 20))
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-now() { date +%s.%N; }
-rate() { python3 -c "print(f'{$bytes / ($2 - $1) / 1e9:.2f}')"; }
+
+echo "warming 4 GiB of memory..." >&2
+dd if=/dev/zero of="$work/warm" bs=1M count=4096 status=none
+rm -f "$work/warm"
 
 "$bin/ftrecv" -q -4 -b 127.0.0.1 -p 0 -d "$work/dst" 2>"$work/rx.err" & pids+=($!); rx=$!
 for _ in $(seq 100); do grep -qs 'listening on' "$work/rx.err" && break; sleep 0.05; done
 ft_port=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$work/rx.err")
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 ip_port=$(free_port)
-iperf3 -s -1 -B 127.0.0.1 -p "$ip_port" >/dev/null 2>&1 &
-ip_pid=$!
+iperf3 -s -B 127.0.0.1 -p "$ip_port" >/dev/null 2>&1 & pids+=($!)
+for _ in $(seq 100); do ss -Hltn "sport = :$ip_port" | grep -q . && break; sleep 0.05; done
 
-declare -A runs
-add() { runs[$1]="${runs[$1]:-} $2"; }
-echo "round  ftsend->ftrecv  nc->nc  (GB/s)"
-send_rss=0
-# Round 0 warms up (tmpfs pages, caches) and is not counted: both tools'
-# first runs here are several times slower than the rest.
-for r in $(seq 0 "$rounds"); do
-  rm -f "$work/dst/data.bin"
+now() { date +%s.%N; }
+gbps() { python3 -c "print(f'{$1 / ($3 - $2) / 1e9:.2f}')"; }
+
+# One transfer of FILE (BYTES) by each tool; prints "ours nc iperf3" in GB/s.
+one_round() {
+  local file=$1 bytes=$2 t0 t1 a b c ncl nc_port
+  rm -f "$work/dst/"*
   t0=$(now)
-  /usr/bin/time -f %M -o "$work/send.rss" "$bin/ftsend" -q -p "$ft_port" 127.0.0.1 "$work/src/data.bin"
+  /usr/bin/time -f %M -o "$work/send.rss" "$bin/ftsend" -q -p "$ft_port" 127.0.0.1 "$file"
   t1=$(now)
-  cmp -s "$work/src/data.bin" "$work/dst/data.bin" || { echo "ft: file differs" >&2; exit 1; }
-  a=$(rate "$t0" "$t1")
-  s=$(cat "$work/send.rss"); (( s > send_rss )) && send_rss=$s
+  cmp -s "$file" "$work/dst/$(basename "$file")" || { echo "ft: file differs" >&2; exit 1; }
+  a=$(gbps "$bytes" "$t0" "$t1")
+  cat "$work/send.rss" >>"$work/send.rss.all" # one_round runs in a subshell
+  rm -f "$work/dst/"*
 
   nc_port=$(free_port)
   nc -l 127.0.0.1 "$nc_port" >"$work/dst/nc.bin" &
   ncl=$!
-  for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$nc_port) 2>/dev/null && break; sleep 0.02; done
-  # that probe connection was the listener's one accept: start it again
-  wait $ncl || true
-  nc -l 127.0.0.1 "$nc_port" >"$work/dst/nc.bin" &
-  ncl=$!
-  sleep 0.2
+  for _ in $(seq 200); do ss -Hltn "sport = :$nc_port" | grep -q . && break; sleep 0.01; done
   t0=$(now)
-  nc -N 127.0.0.1 "$nc_port" <"$work/src/data.bin"
+  nc -N 127.0.0.1 "$nc_port" <"$file"
   wait $ncl
   t1=$(now)
-  b=$(rate "$t0" "$t1")
+  [ "$(stat -c %s "$work/dst/nc.bin")" = "$bytes" ] || { echo "nc: short" >&2; exit 1; }
+  b=$(gbps "$bytes" "$t0" "$t1")
   rm -f "$work/dst/nc.bin"
-  printf "%5d  %14s  %6s%s\n" "$r" "$a" "$b" "$([ "$r" = 0 ] && echo '  (warm-up, not counted)')"
-  [ "$r" = 0 ] || { add ft "$a"; add nc "$b"; }
-done
-ceiling=$(iperf3 -c 127.0.0.1 -p "$ip_port" -t 5 -f g 2>/dev/null | awk '/receiver/ {print $(NF-2)}')
-wait $ip_pid 2>/dev/null || true
-rx_rss=$(awk '/VmHWM/ {print $2}' /proc/$rx/status)
 
-median() { python3 -c "import statistics, sys; print(f'{statistics.median(map(float, sys.argv[1:])):.2f}')" ${runs[$1]}; }
-ft=$(median ft); nc=$(median nc)
+  c=$(iperf3 -c 127.0.0.1 -p "$ip_port" -n "$bytes" -J |
+      python3 -c 'import json,sys; e=json.load(sys.stdin)["end"]; print("%.2f" % (e["sum_received"]["bits_per_second"]/8e9))')
+  echo "$a $b $c"
+}
+
+median() { python3 -c "import statistics, sys; print(f'{statistics.median(map(float, sys.argv[1:])):.2f}')" "$@"; }
+
+# --- the main comparison: ROUNDS rounds of MIB MiB ---
+bytes=$((mib << 20))
+head -c "$bytes" /dev/urandom >"$work/src/data.bin"
+ours=(); ncs=(); ips=()
+echo "round  ftsend->ftrecv  nc->nc  iperf3  (GB/s, $mib MiB)"
+for r in $(seq 1 "$rounds"); do
+  read -r a b c < <(one_round "$work/src/data.bin" "$bytes")
+  printf "%5d  %14s  %6s  %6s\n" "$r" "$a" "$b" "$c"
+  ours+=("$a"); ncs+=("$b"); ips+=("$c")
+done
+rx_rss=$(awk '/VmHWM/ {print $2}' /proc/$rx/status)
+send_rss=$(sort -n "$work/send.rss.all" | tail -1)
+ft=$(median "${ours[@]}"); nc=$(median "${ncs[@]}"); ip=$(median "${ips[@]}")
+rm -f "$work/src/data.bin"
 cat <<TABLE
 
 | measure ($mib MiB random data, /dev/shm to /dev/shm, loopback, median of $rounds) | value |
 |---|---|
 | ftsend -> ftrecv, CRC-32C verified + fsync + rename | $ft GB/s |
 | nc -N -> nc -l (netcat-openbsd) | $nc GB/s |
-| ratio ftsend/nc | $(python3 -c "print(f'{$ft / $nc:.2f}')") (target >= 1.8) |
-| iperf3 memory to memory (ceiling) | $(python3 -c "print(f'{${ceiling:-0} / 8:.2f}')") GB/s |
-| peak RSS ftsend | $((send_rss / 1024)) MiB (target <= 16) |
-| peak RSS ftrecv | $((rx_rss / 1024)) MiB (target <= 16) |
+| iperf3, one stream, memory to memory | $ip GB/s |
+| ratio ftsend/nc | $(python3 -c "print(f'{$ft / $nc:.2f}')") (target >= 1.5) |
+| ratio ftsend/iperf3 | $(python3 -c "print(f'{$ft / $ip:.2f}')") (target >= 0.75) |
+| peak RSS ftsend (time -f %M) | $(python3 -c "print(f'{$send_rss / 1024:.1f}')") MiB (target <= 16) |
+| peak RSS ftrecv (VmHWM) | $(python3 -c "print(f'{$rx_rss / 1024:.1f}')") MiB (target <= 16) |
 TABLE
+
+# --- throughput against file size, for the plot ---
+[ "$sweep_rounds" -gt 0 ] || exit 0
+echo
+echo "size_MiB  ftsend->ftrecv  nc->nc  iperf3  (median of $sweep_rounds; rounds: ours | nc | iperf3)"
+: >"$work/sweep.dat"
+for m in $sweep_mib; do
+  head -c $((m << 20)) /dev/urandom >"$work/src/f$m.bin"
+  o=(); n=(); i=()
+  for r in $(seq 1 "$sweep_rounds"); do
+    read -r a b c < <(one_round "$work/src/f$m.bin" $((m << 20)))
+    o+=("$a"); n+=("$b"); i+=("$c")
+  done
+  rm -f "$work/src/f$m.bin"
+  line="$m $(median "${o[@]}") $(median "${n[@]}") $(median "${i[@]}")"
+  echo "$line" >>"$work/sweep.dat"
+  printf "%8s  %14s  %6s  %6s   (%s | %s | %s)\n" $line "${o[*]}" "${n[*]}" "${i[*]}"
+done
+gnuplot <<PLOT
+set terminal svg size 720,420 font "sans,12" background "white"
+set output "docs/ft-throughput.svg"
+set title "File transfer over loopback, /dev/shm to /dev/shm (median of $sweep_rounds)"
+set xlabel "file size (MiB)"
+set ylabel "GB/s"
+set logscale x 2
+set xtics (1, 8, 64, 256, 1024, 2048)
+set key top left
+set grid
+plot "$work/sweep.dat" using 1:2 with linespoints lw 2 title "ftsend -> ftrecv (CRC-32C, fsync)", \
+     "" using 1:3 with linespoints lw 2 title "nc -N -> nc -l", \
+     "" using 1:4 with linespoints lw 2 dt 2 title "iperf3, one stream (memory to memory)"
+PLOT
+echo "plot: docs/ft-throughput.svg"

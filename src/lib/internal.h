@@ -10,6 +10,17 @@ void sl_errf(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3
 /* Fills ERR with "<what>: strerror(errno)". errno is kept. */
 void sl_errno(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+#include <stdbool.h>
+
+/* A receive or send said EAGAIN. On a non-blocking FD that means "not
+ * now" (false); on a blocking one it means its SO_RCVTIMEO/SO_SNDTIMEO ran
+ * out (a server's idle limit): errno becomes the ETIMEDOUT it is (true). */
+bool sl_io_timed_out(int fd);
+
+/* A non-blocking FD said "not now": waits in poll() for EVENTS (POLLIN,
+ * POLLOUT). Returns 0, or -1 with errno. */
+int sl_io_wait_ready(int fd, short events);
+
 #include <netdb.h>
 #include <stdbool.h>
 

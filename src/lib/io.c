@@ -3,6 +3,8 @@
  * every caller in the project goes through these loops instead. */
 #include "socklab/io.h"
 
+#include "internal.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -10,8 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* A non-blocking fd said "not now": wait until it can move data again. */
-static int wait_ready(int fd, short events)
+int sl_io_wait_ready(int fd, short events)
 {
     struct pollfd p = {.fd = fd, .events = events};
     for (;;) {
@@ -21,10 +22,7 @@ static int wait_ready(int fd, short events)
     }
 }
 
-/* A receive or send said EAGAIN. On a non-blocking FD that means "not
- * now"; on a blocking one it means its SO_RCVTIMEO/SO_SNDTIMEO ran out
- * (a server's idle limit): report that as the ETIMEDOUT it is. */
-static bool timed_out(int fd)
+bool sl_io_timed_out(int fd)
 {
     int fl = fcntl(fd, F_GETFL);
     if (fl < 0 || (fl & O_NONBLOCK))
@@ -66,8 +64,8 @@ static ssize_t xfer_all(int fd, void *buf, size_t len, xfer_fn op, short events)
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            if ((errno == EAGAIN || errno == EWOULDBLOCK) && !timed_out(fd) &&
-                wait_ready(fd, events) == 0)
+            if ((errno == EAGAIN || errno == EWOULDBLOCK) && !sl_io_timed_out(fd) &&
+                sl_io_wait_ready(fd, events) == 0)
                 continue;
             return -1;
         }
@@ -105,7 +103,7 @@ ssize_t sl_recv_some(int fd, void *buf, size_t len)
         ssize_t n = recv(fd, buf, len, 0);
         if (n >= 0 || errno != EINTR) {
             if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-                (void)timed_out(fd);
+                (void)sl_io_timed_out(fd);
             return n;
         }
     }

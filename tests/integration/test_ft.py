@@ -191,18 +191,7 @@ class FtTest(unittest.TestCase):
     def test_not_enough_space_refused_before_data(self):
         # A 1 MiB tmpfs as the receiver's directory, in a mount namespace of
         # its own (root only): a 2 MiB file is refused before any byte moves.
-        if os.geteuid() != 0 or subprocess.run(["unshare", "-m", "true"],
-                                               capture_output=True).returncode != 0:
-            self.skipTest("needs root and unshare -m for a small tmpfs")
-        script = ('mount -t tmpfs -o size=1m socklab-ft "$0" && exec "$1" -p 0 -b 127.0.0.1 '
-                  '-d "$0"')
-        proc = subprocess.Popen(["unshare", "-m", "sh", "-c", script, self.dst, tool("ftrecv")],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        self.addCleanup(lambda: (proc.poll() is None and proc.kill(), proc.wait()))
-        line = proc.stderr.readline().decode()
-        m = re.search(r"listening on \S+:(\d+)", line)
-        self.assertIsNotNone(m, line)
-        self.port = m.group(1)
+        proc = self.small_tmpfs_receiver("1m")
         big = write(os.path.join(self.src, "big.bin"), os.urandom(2 << 20))
         small = write(os.path.join(self.src, "small.txt"), "放得下\n".encode())
         p = self.send("localhost", big, small, rc=1)
@@ -214,6 +203,67 @@ class FtTest(unittest.TestCase):
         self.assertEqual(proc.returncode, 0, err)
         self.assertIn("small.txt stored".encode(), out)
         self.assertIn(b"big.bin refused: not enough free space", err)
+
+    def test_sizes_around_the_pipe_and_the_page(self):
+        # The content goes socket -> pipe (1 MiB) -> file and is checksummed
+        # from the page cache in windows of 2 MiB: sizes on either side of
+        # those boundaries, and not multiples of the page size.
+        rx = self.receiver()
+        sizes = {"page-1": 4095, "page+1": 4097, "pipe-1": (1 << 20) - 1,
+                 "pipe+1": (1 << 20) + 1, "window+page+1": (2 << 20) + 4097,
+                 "odd": (7 << 20) + 12345}
+        paths = [write(os.path.join(self.src, n), os.urandom(s)) for n, s in sizes.items()]
+        self.send("-q", "127.0.0.1", *paths)
+        for name, size in sizes.items():
+            out = os.path.join(self.dst, name)
+            self.assertEqual(os.path.getsize(out), size)
+            self.assertEqual(digest(out), digest(os.path.join(self.src, name)))
+        rx.wait_stdout(rb"(?s)( stored \(.*){6}")
+        self.assertEqual(self.listing(), sorted(sizes))
+
+    def small_tmpfs_receiver(self, size):
+        """ftrecv on a tmpfs of SIZE of its own (a mount namespace, root only)."""
+        if os.geteuid() != 0 or subprocess.run(["unshare", "-m", "true"],
+                                               capture_output=True).returncode != 0:
+            self.skipTest("needs root and unshare -m for a small tmpfs")
+        script = ('mount -t tmpfs -o size=%s socklab-ft "$0" && exec "$1" -p 0 -b 127.0.0.1 '
+                  '-d "$0"' % size)
+        proc = subprocess.Popen(["unshare", "-m", "sh", "-c", script, self.dst, tool("ftrecv")],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.addCleanup(lambda: (proc.poll() is None and proc.kill(), proc.wait()))
+        line = proc.stderr.readline().decode()
+        m = re.search(r"listening on \S+:(\d+)", line)
+        self.assertIsNotNone(m, line)
+        self.port = m.group(1)
+        return proc
+
+    def test_disk_filling_during_the_transfer_fails_and_leaves_nothing(self):
+        # Two 3 MiB files for a 4 MiB disk: both pass the free-space check
+        # before a byte arrives, so the second fills the disk mid-splice
+        # (ENOSPC). It fails, its temporary file is removed, the first stays.
+        proc = self.small_tmpfs_receiver("4m")
+        s = connect(int(self.port))
+        s.sendall(b"SLFT\x02\x00\x00\x00")
+        self.assertEqual(recv_exactly(s, 8), b"SLFT\x02\x00\x00\x00")
+        raw = "late.bin".encode()
+        s.sendall(struct.pack(">BHIQq", 1, len(raw), 0o644, 3 << 20, 0) + raw)
+        self.assertEqual(recv_exactly(s, 9), b"\x00" + bytes(8))  # GO: it fits, for now
+        first = write(os.path.join(self.src, "first.bin"), os.urandom(3 << 20))
+        self.send("-q", "localhost", first)
+        try:
+            s.sendall(os.urandom(3 << 20))
+            self.assertEqual(recv_until_eof(s), b"")  # no answer: the connection ends
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        s.close()
+        small = write(os.path.join(self.src, "small.txt"), b"still room\n")
+        self.send("-q", "localhost", small)  # the late file's blocks were freed
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=20)
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertIn(b"late.bin failed: write: No space left on device", err)
+        self.assertIn(b"first.bin stored", out)
+        self.assertIn(b"small.txt stored", out)
 
     def test_over_4_gib(self):
         # Sizes beyond 32 bits: a sparse 4 GiB + 5 bytes source on tmpfs.
@@ -567,6 +617,42 @@ class HostileReceiverTest(unittest.TestCase):
         p = run(self, "ftsend", "-p", str(listener.getsockname()[1]), "127.0.0.1", self.path)
         t.join(30)
         return p
+
+    def test_file_shrinking_while_sent_is_an_error_not_a_crash(self):
+        # The file is cut while it is being sent: sendfile() comes back short,
+        # or the checksum's mapping reads past the new end (a SIGBUS without
+        # the guard). ftsend must say so and exit 1, not die of a signal.
+        size = 64 << 20
+        big = write(os.path.join(self.tmp.name, "big.bin"), os.urandom(size))
+        cut = (24 << 20) + 5
+        listener = socket.socket()
+        self.addCleanup(listener.close)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        listener.settimeout(30)
+        got = []
+
+        def serve():
+            c, _ = listener.accept()
+            with c:
+                c.settimeout(30)
+                recv_exactly(c, 8)
+                c.sendall(b"SLFT\x02\x00\x00\x00")
+                fixed = recv_exactly(c, 23)
+                recv_exactly(c, struct.unpack(">H", fixed[1:3])[0])
+                c.sendall(b"\x00" + bytes(8))  # GO
+                first = recv_exactly(c, 1 << 20)
+                os.truncate(big, cut)
+                got.append(len(first) + len(recv_until_eof(c)))
+
+        t = threading.Thread(target=serve, daemon=True)
+        t.start()
+        p = run(self, "ftsend", "-q", "-p", str(listener.getsockname()[1]), "127.0.0.1", big,
+                check_rc=1)
+        t.join(30)
+        self.assertIn(b"big.bin: the file changed or could not be read while sending", p.stderr)
+        self.assertTrue(got)
+        self.assertLessEqual(got[0], cut)  # never more than the file still had
 
     def test_unknown_status_is_malformed(self):
         # Before sl_ft_decode_answer, any status but GO was read as REFUSED.

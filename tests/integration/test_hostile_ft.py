@@ -208,6 +208,19 @@ class HostileFtTest(unittest.TestCase):
         with open(os.path.join(self.dst, "mine.bin"), "rb") as f:
             self.assertEqual(f.read(), data)
 
+    def test_resume_from_an_odd_offset_past_the_pipe_size(self):
+        # The kept prefix ends inside a page and past the 1 MiB pipe: the
+        # rest is spliced from there and checksummed from an unaligned start.
+        data = os.urandom((3 << 20) + 999)
+        path = write(os.path.join(self.src, "odd.bin"), data)
+        cut = (1 << 20) + 4097 + 2
+        self.plant_prefix("odd.bin", data[:cut], len(data))
+        self.send(path)
+        self.rx.wait_stdout(rb"odd\.bin stored \(%d bytes, resumed" % len(data))
+        with open(os.path.join(self.dst, "odd.bin"), "rb") as f:
+            self.assertEqual(f.read(), data)
+        self.assertEqual(self.names(), ["odd.bin"])
+
     def test_resume_needs_the_senders_digest(self):
         # A raw v2 sender that answers CHECK with a wrong digest starts over.
         data = b"0123456789" * 100

@@ -124,6 +124,26 @@ static void test_hardware_and_portable_agree(void **state)
     assert_int_equal(sl_crc32c(0xDEADBEEFu, buf, 77), sl_crc32c_portable(0xDEADBEEFu, buf, 77));
 }
 
+/* Buffers of three stripes and more take the three-way hardware path and
+ * its join: compare with the table on lengths and starts around the
+ * stripe boundaries (48 KiB), and continuing from a non-zero CRC. */
+static void test_three_stripes_agree(void **state)
+{
+    (void)state;
+    enum { SIZE = 5 * 49152 + 64 };
+    static unsigned char buf[SIZE];
+    fill_random(buf, sizeof buf, 1234);
+    static const size_t lens[] = {49151, 49152, 49153, 49160, 98303, 98304, 147457, 5 * 49152 + 5};
+    for (size_t off = 0; off < 9; off += 4)
+        for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+            uint32_t hw = sl_crc32c(0x1234567u, buf + off, lens[i]);
+            uint32_t sw = sl_crc32c_portable(0x1234567u, buf + off, lens[i]);
+            if (hw != sw)
+                fail_msg("offset %zu length %zu: sl_crc32c 0x%08X, portable 0x%08X", off, lens[i],
+                         hw, sw);
+        }
+}
+
 /* A single flipped bit anywhere must change the CRC: the reason we have one. */
 static void test_detects_every_single_bit_flip(void **state)
 {
@@ -144,6 +164,7 @@ int main(void)
         cmocka_unit_test(test_known_vectors),
         cmocka_unit_test(test_incremental_equals_one_shot),
         cmocka_unit_test(test_hardware_and_portable_agree),
+        cmocka_unit_test(test_three_stripes_agree),
         cmocka_unit_test(test_detects_every_single_bit_flip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

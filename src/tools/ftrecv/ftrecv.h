@@ -11,7 +11,8 @@
 #include "socklab/server.h"
 #include "socklab/trace.h"
 
-#define FT_BUF (1024 * 1024) /* data buffer per connection */
+#define FT_BUF (1024 * 1024)   /* data buffer per connection */
+#define CRC_STEP (1024 * 1024) /* received data checksummed from the page cache */
 
 struct ftrecv {
     const char *prog;

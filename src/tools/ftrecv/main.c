@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ftrecv.h"
+#include "socklab/zerocopy.h"
 #include "socklab/socklab.h"
 
 #define DEFAULT_PORT "7071"
@@ -200,7 +201,7 @@ int main(int argc, char **argv)
         sl_cli_log(prog, "at most %lu senders at once", server.cfg.max_clients);
 
     /* 1. protocol version */
-    if (sl_startup(&r.trace, err) < 0)
+    if (sl_startup(&r.trace, err) < 0 || sl_map_guard_install(err) < 0)
         return sl_cli_fail(prog, "%s", err);
     /* 2. socket  3. address  4. bind  5. listen */
     int lfd = sl_server_listen(&server, opt.cli.bind, opt.cli.port, opt.cli.family, 128, err);

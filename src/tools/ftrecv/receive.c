@@ -14,14 +14,16 @@
 
 #include "ftrecv.h"
 #include "socklab/socklab.h"
+#include "socklab/zerocopy.h"
 
 struct session {
     struct ftrecv *r;
     int fd;
     const char *peer;
-    char *buf; /* FT_BUF bytes */
+    char *buf;                  /* FT_BUF bytes */
+    struct sl_splice_pipe pipe; /* rd -1: none (out of descriptors), recv() instead */
     struct handin_sender who;
-    unsigned long files; /* headers seen */
+    unsigned long files;        /* headers seen */
 };
 
 /* Refuses the current file: SL_FT_REFUSED/SL_FT_FAILED (both 1), a code and a
@@ -48,9 +50,9 @@ static void log_file(struct session *s, const struct sl_ft_header *h, const char
     sl_cli_log(s->r->prog, "%s: %s %s", s->peer, shown, what);
 }
 
-/* Step 4: the content, from the resume offset to the end. Returns 0, or -1
- * when the sender is gone (the partial file is kept for a resume). */
-static int receive_content(struct session *s, struct ft_target *t, uint64_t size, uint32_t *crc)
+/* Step 4 the plain way, when there is no pipe: recv() into our buffer,
+ * checksum it there, write() it. Returns as receive_content(). */
+static int receive_by_copy(struct session *s, struct ft_target *t, uint64_t size, uint32_t *crc)
 {
     uint64_t left = size - t->offset;
     while (left > 0) {
@@ -62,6 +64,32 @@ static int receive_content(struct session *s, struct ft_target *t, uint64_t size
         if (sl_write_all(t->fd, s->buf, (size_t)n) < 0)
             return -2;
         left -= (uint64_t)n;
+    }
+    return 0;
+}
+
+/* Step 4: the content, from the resume offset to the end, spliced from the
+ * socket into the file through the pipe; the checksum is taken from the
+ * file's page cache, what was written, every CRC_STEP bytes. Returns 0, -1
+ * when the sender is gone (the partial file is kept for a resume), or -2
+ * when the file cannot take it (errno). */
+static int receive_content(struct session *s, struct ft_target *t, uint64_t size, uint32_t *crc)
+{
+    if (s->pipe.rd < 0)
+        return receive_by_copy(s, t, size, crc);
+    uint64_t at = t->offset, summed = t->offset;
+    while (at < size) {
+        bool file_failed;
+        uint64_t left = size - at;
+        ssize_t n = sl_splice_recv(&s->pipe, s->fd, t->fd, &at,
+                                   left < s->pipe.cap ? (size_t)left : s->pipe.cap, &file_failed);
+        if (n <= 0)
+            return file_failed ? -2 : -1;
+        if (at - summed >= CRC_STEP || at == size) {
+            if (sl_crc32c_file(t->fd, summed, at - summed, crc) < 0)
+                return -2;
+            summed = at;
+        }
     }
     return 0;
 }
@@ -276,6 +304,8 @@ int receive_files(struct ftrecv *r, struct sl_conn *conn)
     const char *peer = conn->peer;
     struct session s = {.r = r, .fd = fd, .peer = peer, .buf = malloc(FT_BUF)};
     s.who = (struct handin_sender){.peer = peer, .root = -1};
+    if (sl_splice_pipe_open(&s.pipe) < 0)
+        s.pipe.rd = s.pipe.wr = -1; /* out of descriptors: the content by recv() */
     struct sl_ft_header *h = malloc(sizeof *h);
     uint8_t hello[SL_FT_HELLO_LEN], status;
     char err[SL_ERRLEN];
@@ -330,6 +360,7 @@ int receive_files(struct ftrecv *r, struct sl_conn *conn)
     }
 out:
     handin_sender_free(r, &s.who);
+    sl_splice_pipe_close(&s.pipe);
     free(s.buf);
     free(h);
     return rc;

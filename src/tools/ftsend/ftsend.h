@@ -6,8 +6,10 @@
 #include <stdint.h>
 
 #include "socklab/ft_proto.h"
+#include "socklab/zerocopy.h"
 
-#define FT_BUF (1024 * 1024)
+#define FT_BUF (1024 * 1024)     /* for the digest of a resumed prefix */
+#define SEND_PIECE SL_MAP_WINDOW /* checksummed, then sent, at a time */
 
 /* One file to send: where it is here, and the name it gets there. */
 struct send_item {

@@ -116,7 +116,7 @@ int main(int argc, char **argv)
         return sl_cli_fail(prog, "--step: %s", strerror(errno));
 
     /* 1. protocol version */
-    if (sl_startup(&trace, err) < 0)
+    if (sl_startup(&trace, err) < 0 || sl_map_guard_install(err) < 0)
         return sl_cli_fail(prog, "%s", err);
 
     /* 2. socket  3. server address  4. connect */

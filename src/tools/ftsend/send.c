@@ -12,6 +12,7 @@
 
 #include "ftsend.h"
 #include "socklab/socklab.h"
+#include "socklab/zerocopy.h"
 
 /* TEXT (LEN bytes, from a file name or the receiver) made safe to print. */
 static const char *shown(const char *text, size_t len, char *buf)
@@ -108,23 +109,24 @@ static int read_offer(int fd, int file, const struct sl_ft_header *h, struct sl_
     return 0;
 }
 
-/* 4. the content from OFFSET to SIZE. Returns 0, -1 (connection), -2 (file). */
+/* 4. the content from OFFSET to SIZE: each piece checksummed where it lies
+ * in the page cache, then handed to the socket from there (sendfile), with
+ * no copy of ours in between. Returns 0, -1 (connection), -2 (file). */
 static int send_content(int fd, int file, const struct send_item *it, uint64_t size,
-                        uint64_t offset, char *buf, bool bar, uint32_t *crc)
+                        uint64_t offset, bool bar, uint32_t *crc)
 {
     struct progress p;
     progress_start(&p, bar, it->name, size, offset);
-    if (lseek(file, (off_t)offset, SEEK_SET) < 0)
-        return -2;
     for (uint64_t done = offset; done < size;) {
-        size_t want = size - done < FT_BUF ? (size_t)(size - done) : FT_BUF;
-        ssize_t n = sl_read_some(file, buf, want);
-        if (n <= 0)
+        uint64_t want = size - done < SEND_PIECE ? size - done : SEND_PIECE;
+        if (sl_crc32c_file(file, done, want, crc) < 0)
             return -2; /* shrank or unreadable: we cannot deliver what we announced */
-        *crc = sl_crc32c(*crc, buf, (size_t)n);
-        if (sl_send_all(fd, buf, (size_t)n) < 0)
+        int64_t n = sl_sendfile_all(fd, file, done, want);
+        if (n < 0)
             return -1;
-        done += (uint64_t)n;
+        if ((uint64_t)n < want)
+            return -2; /* the file ended early: it shrank while we sent it */
+        done += want;
         progress_update(&p, done);
     }
     progress_end(&p);
@@ -187,7 +189,7 @@ static int send_one(int fd, const char *prog, const struct send_item *it, char *
     }
     uint64_t offset = a->offset;
     /* 4. the content, then its checksum */
-    int sent = send_content(fd, file, it, h->size, offset, buf, bar, &crc);
+    int sent = send_content(fd, file, it, h->size, offset, bar, &crc);
     if (sent == -2) {
         snprintf(err, SL_ERRLEN, "%s: the file changed or could not be read while sending",
                  name_shown);
