@@ -1,17 +1,21 @@
 /* chatload: load generator for tcpchat-server, one process, epoll.
  *
  *   chatload [-c LISTENERS] [-k STUCK] [-l LINES] [-i INTERVAL_MS] [-t SECONDS]
- *            [--hold SECONDS] HOST PORT
+ *            [-f] [-H SECONDS] HOST PORT
  *
  * Connects LISTENERS clients that read everything, STUCK clients that never
  * read, and one sender. Then:
  *   1. latency: the sender says LINES lines, one every INTERVAL_MS, each
  *      carrying its send time; every listener records when it arrives.
  *      Prints p50/p99/max over all deliveries.
+ *      With -f, one more client floods the room meanwhile: it sends lines as
+ *      fast as the server takes them (and reads what it is sent), so the
+ *      latency is the quiet sender's during a flood.
  *   2. throughput: for SECONDS the sender talks as fast as the listeners
  *      keep up (at most 64 lines in flight), and the deliveries per second
- *      are counted.
- * With --hold it only connects the clients and holds them (for the server's
+ *      are counted (-t 0: skipped).
+ * A listener the server disconnects is counted ("dropped: N"), not fatal.
+ * With -H it only connects the clients and holds them (for the server's
  * RSS), printing "holding N clients" once all are welcomed.
  * Linux only (epoll): a benchmark helper, not one of the tools. */
 #define _GNU_SOURCE
@@ -35,6 +39,9 @@
 struct conn {
     int fd;
     int welcomed;
+    int flooder;      /* its lines are not a listener's */
+    int counts_flood; /* the listener whose flood lines are counted */
+    int gone;
     size_t carry_len;
     char carry[CARRY];
 };
@@ -57,12 +64,19 @@ struct stats {
     size_t nlat, cap;
     uint64_t delivered; /* load lines received by listeners */
     unsigned long welcomed;
+    unsigned long dropped; /* listeners the server disconnected */
+    uint64_t flood_bytes;  /* flood lines one listener got: what the server read */
+    int flooder_dropped;
 };
 
 /* One complete line from a listener. */
 static void on_line(struct conn *c, const char *line, size_t len, struct stats *st, int recording)
 {
     static const char tag[] = "load: t=";
+    if (c->flooder)
+        return;
+    if (c->counts_flood && len > 7 && memcmp(line, "flood: ", 7) == 0)
+        st->flood_bytes += len - 7 + 1;
     if (!c->welcomed && len > 12 && memcmp(line, "*** welcome,", 12) == 0) {
         c->welcomed = 1;
         st->welcomed++;
@@ -83,15 +97,26 @@ static void on_line(struct conn *c, const char *line, size_t len, struct stats *
     st->lat[st->nlat++] = now_ns() - sent;
 }
 
+/* The server closed C: count it, and stop watching it. */
+static void lost(struct conn *c, struct stats *st)
+{
+    c->gone = 1;
+    if (c->flooder)
+        st->flooder_dropped = 1;
+    else
+        st->dropped++;
+    close(c->fd); /* also leaves the epoll set */
+}
+
 /* Reads everything available on C and feeds its lines to on_line(). */
 static void drain(struct conn *c, struct stats *st, int recording)
 {
     char buf[65536];
-    for (;;) {
+    while (!c->gone) {
         ssize_t n = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
         if (n <= 0) {
             if (n == 0 || (errno != EAGAIN && errno != EINTR))
-                die("a listener lost its connection");
+                lost(c, st);
             return;
         }
         size_t start = 0;
@@ -126,15 +151,54 @@ static int connect_to(const char *host, const char *port, int rcvbuf)
         die(err);
     if (rcvbuf)
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    /* Lines go out when said: with Nagle, a line 20 ms after the last one
+     * waits for its ACK, which the server delays while it has data for us. */
+    sl_set_nodelay(fd);
     return fd;
 }
 
-static void pump(int ep, struct conn *conns, struct stats *st, int recording, int timeout_ms)
+/* The flooder: whole lines, sent as fast as the server takes them. */
+struct flood {
+    int fd;
+    char buf[65536];
+    size_t len, off; /* BUF holds whole lines; OFF wraps at LEN */
+    uint64_t sent;
+};
+
+static void flood_init(struct flood *f, int fd)
+{
+    static const char line[] = "洪水洪水洪水洪水洪水洪水洪水洪水\n";
+    f->fd = fd;
+    f->len = f->off = 0;
+    f->sent = 0;
+    while (f->len + sizeof line - 1 <= sizeof f->buf) {
+        memcpy(f->buf + f->len, line, sizeof line - 1);
+        f->len += sizeof line - 1;
+    }
+}
+
+static void flood_some(struct flood *f)
+{
+    for (;;) {
+        ssize_t n = send(f->fd, f->buf + f->off, f->len - f->off, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n <= 0)
+            return; /* full (the server reads it no faster), or gone: drain() sees it */
+        f->sent += (uint64_t)n;
+        f->off = (f->off + (size_t)n) % f->len;
+    }
+}
+
+static void pump(int ep, struct conn *conns, struct stats *st, int recording, int timeout_ms,
+                 struct flood *f)
 {
     struct epoll_event ev[256];
     int n = epoll_wait(ep, ev, 256, timeout_ms);
-    for (int i = 0; i < n; i++)
-        drain(&conns[ev[i].data.u32], st, recording);
+    for (int i = 0; i < n; i++) {
+        struct conn *c = &conns[ev[i].data.u32];
+        if (c->flooder && (ev[i].events & EPOLLOUT) && f && !c->gone)
+            flood_some(f);
+        drain(c, st, recording);
+    }
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -155,10 +219,13 @@ int main(int argc, char **argv)
 {
     unsigned long listeners = 1000, stuck = 0, lines = 200, interval_ms = 20, seconds = 5;
     long hold = -1;
-    int c;
-    while ((c = getopt(argc, argv, "c:k:l:i:t:H:")) != -1) {
-        unsigned long v = strtoul(optarg, NULL, 10);
+    int c, flooding = 0;
+    while ((c = getopt(argc, argv, "c:k:l:i:t:H:f")) != -1) {
+        unsigned long v = optarg ? strtoul(optarg, NULL, 10) : 0;
         switch (c) {
+        case 'f':
+            flooding = 1;
+            break;
         case 'c':
             listeners = v;
             break;
@@ -178,8 +245,8 @@ int main(int argc, char **argv)
             hold = (long)v;
             break;
         default:
-            die("usage: chatload [-c N] [-k STUCK] [-l LINES] [-i MS] [-t SECONDS] [-H HOLD] HOST "
-                "PORT");
+            die("usage: chatload [-c N] [-k STUCK] [-l LINES] [-i MS] [-t SECONDS] [-f] [-H HOLD] "
+                "HOST PORT");
         }
     }
     if (argc - optind != 2)
@@ -189,7 +256,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     int ep = epoll_create1(0);
-    struct conn *conns = calloc(listeners, sizeof *conns);
+    struct conn *conns = calloc(listeners + 1, sizeof *conns); /* + the flooder */
     int *stuck_fds = calloc(stuck + 1, sizeof *stuck_fds);
     struct stats st = {0};
     if (!conns || !stuck_fds)
@@ -201,15 +268,27 @@ int main(int argc, char **argv)
         struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
         epoll_ctl(ep, EPOLL_CTL_ADD, conns[i].fd, &ev);
         if (i % 64 == 63)
-            pump(ep, conns, &st, 0, 0); /* keep up with welcomes and join notices */
+            pump(ep, conns, &st, 0, 0, NULL); /* keep up with welcomes and join notices */
     }
     while (st.welcomed < listeners)
-        pump(ep, conns, &st, 0, 100);
+        pump(ep, conns, &st, 0, 100, NULL);
     for (unsigned long i = 0; i < stuck; i++)
         stuck_fds[i] = connect_to(host, port, 4096); /* never read */
     int sender = connect_to(host, port, 0);
     if (sl_send_all(sender, "/nick load\n", 11) < 0)
         die("sender");
+    static struct flood flood;
+    struct flood *fl = NULL;
+    if (flooding) {
+        struct conn *fc = &conns[listeners];
+        fc->fd = connect_to(host, port, 0);
+        fc->flooder = 1;
+        conns[0].counts_flood = 1;
+        flood_init(&flood, fc->fd);
+        fl = &flood;
+        if (sl_send_all(fc->fd, "/nick flood\n", 12) < 0)
+            die("flooder");
+    }
     printf("connected: %lu listeners, %lu stuck, 1 sender in %.2f s\n", listeners, stuck,
            (double)(now_ns() - t0) / 1e9);
     fflush(stdout);
@@ -219,30 +298,53 @@ int main(int argc, char **argv)
         fflush(stdout);
         uint64_t end = now_ns() + (uint64_t)hold * 1000000000u;
         while (now_ns() < end)
-            pump(ep, conns, &st, 0, 100);
+            pump(ep, conns, &st, 0, 100, NULL);
         return 0;
     }
     /* Let join and rename notices settle. */
     for (int i = 0; i < 5; i++)
-        pump(ep, conns, &st, 0, 100);
+        pump(ep, conns, &st, 0, 100, NULL);
 
-    /* 1. latency */
+    /* 1. latency (with the flood on from here) */
     st.delivered = 0;
+    if (fl) {
+        struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT, .data.u32 = (uint32_t)listeners};
+        epoll_ctl(ep, EPOLL_CTL_ADD, fl->fd, &ev);
+        flood_some(fl);
+    }
+    uint64_t flood_start = now_ns();
     uint64_t next = now_ns();
     for (unsigned long i = 0; i < lines; i++) {
         say(sender, i);
         next += interval_ms * 1000000u;
         for (uint64_t t = now_ns(); t < next; t = now_ns())
-            pump(ep, conns, &st, 1, (int)((next - t) / 1000000u) + 1);
+            pump(ep, conns, &st, 1, (int)((next - t) / 1000000u) + 1, fl);
     }
     for (uint64_t end = now_ns() + 1000000000u; st.delivered < lines * listeners && now_ns() < end;)
-        pump(ep, conns, &st, 1, 10);
+        pump(ep, conns, &st, 1, 10, fl);
     qsort(st.lat, st.nlat, sizeof *st.lat, cmp_u64);
     if (st.nlat == 0)
         die("no line arrived");
     printf("latency: %zu deliveries of %lu expected, p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
            st.nlat, lines * listeners, st.lat[st.nlat / 2] / 1e6,
            st.lat[(size_t)((double)st.nlat * 0.99)] / 1e6, st.lat[st.nlat - 1] / 1e6);
+    if (fl) {
+        double secs = (double)(now_ns() - flood_start) / 1e9;
+        /* What reached a listener is what the server read: the rest of what
+         * the flooder "sent" waits in the kernel's buffers. */
+        printf("flood: %llu bytes sent, %llu read by the server in %.2f s = %.0f KiB/s, "
+               "flooder %s\n",
+               (unsigned long long)fl->sent, (unsigned long long)st.flood_bytes, secs,
+               (double)st.flood_bytes / 1024 / secs,
+               st.flooder_dropped ? "dropped" : "still connected");
+        struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)listeners};
+        if (!st.flooder_dropped)
+            epoll_ctl(ep, EPOLL_CTL_MOD, fl->fd, &ev); /* the flood stops here */
+    }
+    printf("dropped: %lu listeners\n", st.dropped);
+    fflush(stdout);
+    if (seconds == 0)
+        return 0;
 
     /* 2. throughput */
     st.delivered = 0;
@@ -251,7 +353,7 @@ int main(int argc, char **argv)
     while (now_ns() < end) {
         while (sent * listeners < st.delivered + 64 * listeners)
             say(sender, sent++);
-        pump(ep, conns, &st, 0, 1);
+        pump(ep, conns, &st, 0, 1, NULL);
     }
     double secs = (double)(now_ns() - start) / 1e9;
     printf("throughput: %lu lines sent, %llu deliveries in %.2f s = %.0f deliveries/s\n", sent,

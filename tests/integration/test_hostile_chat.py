@@ -1,10 +1,15 @@
 """tcpchat-server against hostile and unlucky clients: one test per finding of
 the "classroom-proof servers" review (commands read past the line, spaces that
-are not ASCII, nicks that pass for someone else or for the server)."""
+are not ASCII, nicks that pass for someone else or for the server, a flooder
+that got honest readers cut off)."""
 # labels: threaded
+import re
+import socket
+import threading
+import time
 import unittest
 
-from socklab_test import Server
+from socklab_test import Server, recv_until_eof, run
 from test_tcpchat import Peer
 
 INVALID_NICK = rb"^!!! invalid nick \(%s\): "
@@ -106,6 +111,165 @@ class HostileChatTest(unittest.TestCase):
         p.send("/who")
         m = p.expect(rb"^\*\*\* \d+ online: (.*)$")
         self.assertIn(nick.encode(), m.group(1).split(b", "))
+
+
+class Reader(threading.Thread):
+    """A client that reads everything, in its own thread, until a line
+    holding UNTIL arrives or the server closes: as fast as it can, or with a
+    PAUSE (seconds) after each read, like a terminal that has to draw."""
+
+    def __init__(self, port, until, pause=0.0):
+        super().__init__(daemon=True)
+        self.peer = Peer(port)
+        self.until = until
+        self.pause = pause
+        self.data = bytearray()
+        self.closed = False
+        self.start()
+
+    def run(self):
+        sock = self.peer.sock
+        sock.settimeout(120)
+        while True:
+            chunk = sock.recv(16384)  # what nc reads at a time
+            if not chunk:
+                self.closed = True
+                return
+            tail = len(self.data) - len(self.until)
+            self.data += chunk
+            if self.data.find(self.until, max(0, tail)) >= 0:
+                return
+            time.sleep(self.pause)
+
+    def finish(self, testcase, timeout=120):
+        self.join(timeout)
+        testcase.assertFalse(self.is_alive(), f"{self.until!r} never arrived")
+        testcase.assertFalse(self.closed, "the server cut a reading client off")
+        return bytes(self.data)
+
+
+def numbers(data, nick):
+    """The numbers of NICK's lines "NICK: 00042 ..." in DATA, in arrival order."""
+    return [int(n) for n in re.findall(rb"^" + nick + rb": (\d{5}) ", data, re.M)]
+
+
+class FloodTest(unittest.TestCase):
+    """Backpressure, not eviction: a flooder is slowed down, readers that
+    read are never dropped, and only one that takes nothing is."""
+
+    def server(self, *args):
+        self.srv = Server(self, "tcpchat-server", *args)
+        return self.srv
+
+    def flooder(self, nick=b"flood"):
+        f = Peer(self.srv.port)
+        f.sock.settimeout(120)
+        f.send(b"/nick " + nick)
+        f.expect(rb"^\*\*\* you are now known as ")
+        self.addCleanup(f.close)
+        return f
+
+    def test_3_mb_flood_reaches_readers_in_order_at_their_pace(self):
+        self.server("--flood", "off")  # backpressure alone
+        # One reads at full speed, one at about 3 MB/s: both take bytes all
+        # along, so the flooder must wait for them rather than cut them off.
+        readers = [Reader(self.srv.port, b"flood: the end\n", pause)
+                   for pause in (0.0, 0.005)]
+        f = self.flooder()
+        count = 56000  # 56 bytes a line: 3.1 MB
+        f.sock.sendall("".join(f"{i:05d} {'洪水' * 8}\n" for i in range(count)).encode())
+        f.send("the end")
+        for r in readers:
+            self.assertEqual(numbers(r.finish(self), b"flood"), list(range(count)))
+            r.peer.close()
+        f.send("/who")  # the flooder is still there
+        f.expect(rb"^\*\*\* \d+ online: ")
+        self.assertTrue(self.srv.alive(), self.srv.stderr)
+
+    def test_listener_reading_nothing_dropped_after_stall_time_and_told_why(self):
+        self.server("--flood", "off", "--stall-timeout", "1")
+        bob = Reader(self.srv.port, b"alice: after the drop\n")
+        stuck = socket.socket()
+        stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        stuck.connect(("127.0.0.1", self.srv.port))  # never reads, until dropped
+        self.addCleanup(stuck.close)
+        alice = self.flooder(b"alice")
+        time.sleep(0.2)  # stuck's welcome and join are queued
+        start = time.monotonic()
+        # 1.5 MB: far past the socket buffers and stuck's queue; alice
+        # waits for stuck (backpressure) until it is dropped.
+        alice.sock.sendall("".join(f"{i:05d} {'z' * 1000}\n" for i in range(1500)).encode())
+        dropped = rb"^\*\*\* guest\d+ was disconnected \(not reading for 1 s\)$"
+        while not re.search(dropped, bob.data, re.M):
+            self.assertLess(time.monotonic() - start, 30, "stuck was never dropped")
+            time.sleep(0.01)
+        self.assertGreaterEqual(time.monotonic() - start, 1.0, "dropped before the stall time")
+        # What stuck finds once it reads again: its backlog, then why, then the end.
+        stuck.settimeout(10)
+        told = recv_until_eof(stuck)
+        self.assertRegex(told, rb"\n!!! disconnected: you read nothing for 1 s while over "
+                               rb"128 KiB waited\n$")
+        alice.send("after the drop")
+        self.assertEqual(numbers(bob.finish(self), b"alice"), list(range(1500)))
+        bob.peer.close()
+
+    def lines_within(self, reader, nick, seconds):
+        """How many of NICK's numbered lines READER gets in SECONDS."""
+        got = []
+        end = time.monotonic() + seconds
+        for line in reader.lines(timeout=seconds):
+            if line.startswith(nick + b": "):
+                got.append(line)
+        while time.monotonic() < end:
+            got += [l for l in reader.lines(timeout=end - time.monotonic())
+                    if l.startswith(nick + b": ")]
+        return got
+
+    def time_to_deliver(self, *server_args, count=70):
+        """Seconds until COUNT lines sent at once by one client reach another."""
+        self.server(*server_args)
+        r = Peer(self.srv.port)
+        self.addCleanup(r.close)
+        f = self.flooder()
+        r.expect(rb"is now known as flood$")
+        start = time.monotonic()
+        f.sock.sendall("".join(f"{i:05d} x\n" for i in range(count)).encode())
+        r.expect(f"^flood: {count - 1:05d} x$".encode(), timeout=30)
+        took = time.monotonic() - start
+        self.assertEqual(numbers(b"\n".join(r.seen), b"flood"), list(range(count)))
+        f.send("/who")  # slowed, not dropped
+        f.expect(rb"^\*\*\* \d+ online: ")
+        self.srv.stop()
+        return took
+
+    def test_flooder_slowed_by_a_tuned_limit_never_dropped(self):
+        # 50 lines/s after a burst of 20: the last of 70 lines (and the
+        # /nick) comes after about 1 s; without the limit, at once.
+        limited = self.time_to_deliver("--flood", "50,1M,20,1M")
+        unlimited = self.time_to_deliver("--flood", "off")
+        self.assertGreater(limited, 0.8)
+        self.assertLess(unlimited, 0.5)
+
+    def test_flood_limit_on_by_default_and_a_paste_goes_through(self):
+        self.server()
+        r = Peer(self.srv.port)
+        self.addCleanup(r.close)
+        f = self.flooder()
+        r.expect(rb"is now known as flood$")
+        f.sock.sendall("".join(f"{i:05d} paste\n" for i in range(200)).encode())
+        self.assertEqual(len(self.lines_within(r, b"flood", 1.0)), 200)  # at once
+        f.sock.sendall("".join(f"{i:05d} flood\n" for i in range(200, 600)).encode())
+        got = self.lines_within(r, b"flood", 1.0)
+        # The 300-line burst is nearly used: about 100 more, then 20/s.
+        self.assertGreater(len(got), 50)
+        self.assertLess(len(got), 200)
+        self.assertTrue(self.srv.alive(), self.srv.stderr)
+
+    def test_bad_flood_limits_refused(self):
+        for bad in ("0,1K", "20", "20,16K,300", "twenty,16K", "20,16K,300,64K,1"):
+            p = run(self, "tcpchat-server", "-p", "0", "--flood", bad, check_rc=2)
+            self.assertIn(b"--flood", p.stderr)
+        run(self, "tcpchat-server", "-p", "0", "--stall-timeout", "0", check_rc=2)
 
 
 if __name__ == "__main__":

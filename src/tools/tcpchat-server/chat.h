@@ -7,18 +7,26 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "backpressure.h"
 #include "command_parse.h"
+#include "floodlimit.h"
 #include "outqueue.h"
 #include "socklab/addr.h"
 #include "socklab/chat_proto.h" /* SL_CHAT_LINE_MAX */
 #include "socklab/server.h"
 #include "socklab/trace.h"
 
-#define CHAT_QUEUE_LIMIT (256 * 1024)  /* per-client backlog before it is dropped */
+/* Per-client backlog bound; its talkers wait above half of it (see
+ * outqueue.h). */
+#define CHAT_QUEUE_LIMIT (256 * 1024)
 #define CHAT_SOCKET_SNDBUF (64 * 1024) /* per-client kernel send buffer (Linux doubles it) */
-/* What a client may cost at worst, for the default cap: a full queue, a
- * full send buffer, and its two stacks' touched pages. */
-#define CHAT_CLIENT_BYTES (CHAT_QUEUE_LIMIT + 2 * CHAT_SOCKET_SNDBUF + 64 * 1024)
+/* What a client may cost at worst, for the default cap: its queue's two
+ * buffers, a full send buffer, and its two stacks' touched pages. */
+#define CHAT_CLIENT_BYTES                                                                          \
+    (2 * (CHAT_QUEUE_LIMIT + OUTQ_NOTICE_SLACK) + 2 * CHAT_SOCKET_SNDBUF + 64 * 1024)
+/* A listener over its high-water mark that takes no byte for this long is
+ * dropped (--stall-timeout). */
+#define CHAT_STALL_MS_DEFAULT 10000
 /* Joins and leaves are announced while the room holds at most this many
  * clients: beyond that, announcing each of N joins to N people costs N^2
  * deliveries (use /who instead). Drops for not reading are always told. */
@@ -31,6 +39,8 @@ struct chat_client {
     char peer[SL_ADDRSTRLEN];
     char nick[CHAT_NICK_MAX_BYTES + 1]; /* written under the room's write lock */
     struct outqueue out;
+    struct bp_waits waits;           /* listeners this client's last line must wait for */
+    struct flood_bucket flood;       /* its flood limit */
     unsigned long lines;             /* lines received, for the trace */
     char quit_reason[256];           /* from /quit, sanitised */
     struct chat_client *prev, *next; /* the room's list */
@@ -40,6 +50,8 @@ struct chat_room {
     const char *prog;
     struct sl_trace trace;
     bool verbose;
+    struct flood_rate flood; /* per-client limit (--flood) */
+    int stall_ms;            /* --stall-timeout */
 
     /* Readers (broadcasts, /who, /msg) share it; joins, leaves and renames
      * take it exclusively. Never held across a blocking call: pushing to a
@@ -62,18 +74,19 @@ int room_join(struct chat_room *room, struct chat_client *c);
 /* Removes C; afterwards nobody can push to its queue. */
 void room_leave(struct chat_room *room, struct chat_client *c);
 
-/* Sends LEN bytes (a whole line with its LF) to every client but FROM
- * (NULL: everyone). A client whose queue overflows is cut off (its reader
- * then announces why). */
-void room_broadcast(struct chat_room *room, const struct chat_client *from, const char *line,
-                    size_t len);
+/* Sends LEN bytes (a whole line with its LF) to every client but FROM.
+ * Only FROM's own thread calls it (and the others below that take a
+ * client): the call returns once every listener FROM filled past its
+ * high-water mark is back under its low-water mark, or was dropped for
+ * taking nothing for the stall time (backpressure.h). */
+void room_broadcast(struct chat_room *room, struct chat_client *from, const char *line, size_t len);
 
-/* Formats "*** text" and broadcasts it if the room is small enough
- * (CHAT_ANNOUNCE_MAX) or ALWAYS is set. */
-void room_announce(struct chat_room *room, const struct chat_client *from, bool always,
-                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Formats "*** text" and broadcasts it, from FROM, if the room is small
+ * enough (CHAT_ANNOUNCE_MAX) or ALWAYS is set. */
+void room_announce(struct chat_room *room, struct chat_client *from, bool always, const char *fmt,
+                   ...) __attribute__((format(printf, 4, 5)));
 
-/* Sends a formatted line to C alone. */
+/* Sends a formatted line to C alone (from C's own thread). */
 void room_tell(struct chat_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Renames C. Returns 0, or -1 when NICK is taken by someone else. OLD gets
@@ -81,8 +94,10 @@ void room_tell(struct chat_client *c, const char *fmt, ...) __attribute__((forma
 int room_rename(struct chat_room *room, struct chat_client *c, const char *nick, char *old,
                 size_t oldlen);
 
-/* Sends LEN bytes to the client called NICK. Returns 0, -1 if none. */
-int room_send_to(struct chat_room *room, const char *nick, const char *line, size_t len);
+/* Sends LEN bytes, from FROM, to the client called NICK. Returns 0, -1 if
+ * none. */
+int room_send_to(struct chat_room *room, struct chat_client *from, const char *nick,
+                 const char *line, size_t len);
 
 /* Sends C the list of nicks in one line. */
 void room_who(struct chat_room *room, struct chat_client *c);

@@ -46,7 +46,7 @@ static void cmd_msg(struct chat_client *c, struct chat_span to, struct chat_span
     size_t start = n;
     n += sl_sanitize_text(text.ptr, text.len, line + n);
     line[n++] = '\n';
-    if (room_send_to(c->room, target, line, n) < 0)
+    if (room_send_to(c->room, c, target, line, n) < 0)
         room_tell(c, "!!! no such nick: %s", target);
     else
         room_tell(c, "[private to %s] %.*s", target, (int)(n - start - 1), line + start);

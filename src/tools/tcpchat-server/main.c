@@ -2,6 +2,7 @@
  * (steps 1-6); each client gets its own thread that receives its lines and
  * broadcasts them to everyone connected (7-8); SIGINT/SIGTERM end it (9). */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,10 +18,57 @@ static void usage(const char *prog)
            "Chat room over TCP: every line a client sends reaches every other client,\n"
            "prefixed with its nick. One thread per client. Plain UTF-8 lines, so\n"
            "'nc HOST " DEFAULT_PORT "' works as a client; see tcpchat-client(1).\n"
-           "Over --max-clients a client gets a \"server full\" line and is closed.\n\n",
+           "Over --max-clients a client gets a \"server full\" line and is closed.\n\n"
+           "      --flood LIMIT     per-client flood limit: LINES,BYTES[,BURST_LINES,\n"
+           "                        BURST_BYTES] per second (sizes take K, M), or off;\n"
+           "                        a client over it is read more slowly, never dropped\n"
+           "                        (default " FLOOD_DEFAULT ")\n"
+           "      --stall-timeout SECS  drop a client that takes nothing for SECS while its\n"
+           "                        queue is over half full (default 10)\n",
            prog);
     sl_cli_print_server_options(DEFAULT_PORT);
     printf("\nCommands for clients: /nick NAME, /who, /msg NICK text, /me action, /quit, /help.\n");
+}
+
+enum { OPT_FLOOD = SL_OPT_FIRST_TOOL, OPT_STALL_TIMEOUT };
+
+/* tcpchat-server's own options; the shared ones are sl_cli_parse_server's. */
+static int chat_option(int c, const char *arg, void *ctx)
+{
+    struct chat_room *room = ctx;
+    switch (c) {
+    case OPT_FLOOD:
+        if (flood_parse(arg, &room->flood) < 0)
+            return sl_cli_usage_error(room->prog,
+                                      "--flood: not LINES,BYTES[,BURST_LINES,"
+                                      "BURST_BYTES] or off: %s",
+                                      arg);
+        return SL_CLI_NEXT;
+    case OPT_STALL_TIMEOUT:
+        if (sl_parse_seconds_ms(arg, &room->stall_ms) < 0 || room->stall_ms < 100)
+            return sl_cli_usage_error(room->prog, "--stall-timeout: not a time >= 0.1 s: %s", arg);
+        return SL_CLI_NEXT;
+    }
+    return sl_cli_usage_hint(room->prog); /* not reached: getopt knows only these */
+}
+
+static int parse_options(int argc, char **argv, struct chat_room *room, struct sl_cli_common *opt)
+{
+    static const struct option longopts[] = {
+        {"flood", required_argument, NULL, OPT_FLOOD},
+        {"stall-timeout", required_argument, NULL, OPT_STALL_TIMEOUT},
+        {NULL, 0, NULL, 0},
+    };
+    const struct sl_cli_server_spec spec = {
+        .default_port = DEFAULT_PORT,
+        .usage = usage,
+        .longopts = longopts,
+        .option = chat_option,
+        .ctx = room,
+    };
+    (void)flood_parse(FLOOD_DEFAULT, &room->flood);
+    room->stall_ms = CHAT_STALL_MS_DEFAULT;
+    return sl_cli_parse_server(argc, argv, room->prog, &spec, opt);
 }
 
 static void chat_log(void *ctx, enum sl_server_log_level level, const char *msg)
@@ -42,8 +90,8 @@ int main(int argc, char **argv)
     struct sl_cli_common opt;
     char err[SL_ERRLEN];
 
-    const struct sl_cli_server_spec spec = {.default_port = DEFAULT_PORT, .usage = usage};
-    int rc = sl_cli_parse_server(argc, argv, prog, &spec, &opt);
+    room.prog = prog;
+    int rc = parse_options(argc, argv, &room, &opt);
     if (rc != SL_CLI_NEXT)
         return rc;
     const struct sl_server_config cfg = {
@@ -56,7 +104,6 @@ int main(int argc, char **argv)
         .bytes_per_client = CHAT_CLIENT_BYTES,
         .refusal = full_line, /* filled once the cap is known */
     };
-    room.prog = prog;
     room.verbose = opt.verbose;
     if (sl_trace_init(&room.trace, SL_ROLE_TCP_SERVER, opt.trace, opt.step) < 0 ||
         room_init(&room) < 0 || sl_server_init(&server, &cfg, err) < 0)

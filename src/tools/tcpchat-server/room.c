@@ -44,7 +44,11 @@ int room_join(struct chat_room *room, struct chat_client *c)
         c->next->prev = c;
     room->clients = c;
     room->nclients++;
-    room_tell(c, "*** welcome, you are %s; /help lists the commands", c->nick);
+    /* Forced: under the write lock no one may wait, and the queue is empty. */
+    char welcome[CHAT_NICK_MAX_BYTES + 64];
+    int n = snprintf(welcome, sizeof welcome, "*** welcome, you are %s; /help lists the commands\n",
+                     c->nick);
+    (void)outq_push_force(&c->out, welcome, (size_t)n);
     pthread_rwlock_unlock(&room->lock);
     return 0;
 }
@@ -62,45 +66,53 @@ void room_leave(struct chat_room *room, struct chat_client *c)
     pthread_rwlock_unlock(&room->lock);
 }
 
-/* Queues LINE for C, or cuts C off if it is too far behind. Called with
- * the room lock held (shared), so C cannot leave meanwhile. */
-static void deliver(struct chat_client *c, const char *line, size_t len)
+/* Queues LINE for C. Called with the room lock held, so C cannot leave
+ * meanwhile; W (the sender's, NULL: who cannot wait) notes whether the
+ * sender must wait for C once the lock is released (bp_wait). */
+static void deliver(struct chat_client *c, const char *line, size_t len, struct bp_waits *w)
 {
-    if (outq_push(&c->out, line, len) < 0 && outq_overflowed(&c->out))
-        /* Its reader wakes with end-of-stream and announces the drop; its
-         * writer, maybe blocked in send(), fails at once. */
-        shutdown(c->fd, SHUT_RDWR);
+    bp_deliver(w, &c->out, line, len);
 }
 
-void room_broadcast(struct chat_room *room, const struct chat_client *from, const char *line,
-                    size_t len)
+void room_broadcast(struct chat_room *room, struct chat_client *from, const char *line, size_t len)
 {
     pthread_rwlock_rdlock(&room->lock);
     for (struct chat_client *c = room->clients; c; c = c->next)
         if (c != from)
-            deliver(c, line, len);
+            deliver(c, line, len, &from->waits);
     pthread_rwlock_unlock(&room->lock);
+    bp_wait(&from->waits, line, len);
 }
 
-void room_announce(struct chat_room *room, const struct chat_client *from, bool always,
-                   const char *fmt, ...)
+/* Formats a server line with its LF into LINE (SIZE bytes); its length. */
+static size_t format_line(char *line, size_t size, const char *fmt, va_list ap)
+{
+    int n = vsnprintf(line, size - 1, fmt, ap);
+    if (n < 0)
+        return 0;
+    if ((size_t)n > size - 2)
+        n = (int)size - 2;
+    line[n++] = '\n';
+    return (size_t)n;
+}
+
+void room_announce(struct chat_room *room, struct chat_client *from, bool always, const char *fmt,
+                   ...)
 {
     char line[SL_CHAT_LINE_MAX + 256];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(line, sizeof line - 1, fmt, ap);
+    size_t n = format_line(line, sizeof line, fmt, ap);
     va_end(ap);
-    if (n < 0)
+    if (n == 0)
         return;
-    if ((size_t)n > sizeof line - 2)
-        n = (int)sizeof line - 2;
-    line[n++] = '\n';
     pthread_rwlock_rdlock(&room->lock);
     if (always || room->nclients <= CHAT_ANNOUNCE_MAX)
         for (struct chat_client *c = room->clients; c; c = c->next)
             if (c != from)
-                deliver(c, line, (size_t)n);
+                deliver(c, line, n, &from->waits);
     pthread_rwlock_unlock(&room->lock);
+    bp_wait(&from->waits, line, n);
 }
 
 void room_tell(struct chat_client *c, const char *fmt, ...)
@@ -108,14 +120,13 @@ void room_tell(struct chat_client *c, const char *fmt, ...)
     char line[SL_CHAT_LINE_MAX * 3 + 256];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(line, sizeof line - 1, fmt, ap);
+    size_t n = format_line(line, sizeof line, fmt, ap);
     va_end(ap);
-    if (n < 0)
+    if (n == 0)
         return;
-    if ((size_t)n > sizeof line - 2)
-        n = (int)sizeof line - 2;
-    line[n++] = '\n';
-    deliver(c, line, (size_t)n);
+    /* Only C's own thread tells C: its queue outlives the call. */
+    deliver(c, line, n, &c->waits);
+    bp_wait(&c->waits, line, n);
 }
 
 int room_rename(struct chat_room *room, struct chat_client *c, const char *nick, char *old,
@@ -133,13 +144,15 @@ int room_rename(struct chat_room *room, struct chat_client *c, const char *nick,
     return 0;
 }
 
-int room_send_to(struct chat_room *room, const char *nick, const char *line, size_t len)
+int room_send_to(struct chat_room *room, struct chat_client *from, const char *nick,
+                 const char *line, size_t len)
 {
     pthread_rwlock_rdlock(&room->lock);
     struct chat_client *c = find_nick(room, nick);
     if (c)
-        deliver(c, line, len);
+        deliver(c, line, len, &from->waits);
     pthread_rwlock_unlock(&room->lock);
+    bp_wait(&from->waits, line, len);
     return c ? 0 : -1;
 }
 
@@ -161,8 +174,9 @@ void room_who(struct chat_room *room, struct chat_client *c)
         n += (size_t)snprintf(line + n, sizeof line - n, "%s %s", listed ? "," : "", w->nick);
     }
     line[n++] = '\n';
-    deliver(c, line, n);
+    deliver(c, line, n, &c->waits);
     pthread_rwlock_unlock(&room->lock);
+    bp_wait(&c->waits, line, n);
 }
 
 void room_close(struct chat_room *room)
@@ -172,6 +186,6 @@ void room_close(struct chat_room *room)
     pthread_rwlock_wrlock(&room->lock);
     room->closing = true;
     for (struct chat_client *c = room->clients; c; c = c->next)
-        deliver(c, notice, sizeof notice - 1);
+        deliver(c, notice, sizeof notice - 1, NULL); /* forced: no one waits */
     pthread_rwlock_unlock(&room->lock);
 }

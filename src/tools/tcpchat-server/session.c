@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "chat.h"
@@ -40,6 +41,24 @@ static void say(struct chat_client *c, struct batch *b, const char *text, size_t
     b->len = n;
 }
 
+/* The flood limit: before reading on after a line of LEN bytes, waits
+ * as long as C's bucket owes (floodlimit.h), with what C said so far sent
+ * out first. Slices of at most 100 ms notice a server shutting down. */
+static void pace(struct chat_client *c, struct batch *b, size_t len)
+{
+    struct chat_room *room = c->room;
+    uint64_t now = sl_monotonic_ns();
+    uint64_t until = now + flood_take(&c->flood, &room->flood, len + 1, now);
+    if (until == now)
+        return;
+    flush(c, b);
+    while ((now = sl_monotonic_ns()) < until && !atomic_load(&room->closing)) {
+        uint64_t ns = until - now < 100000000u ? until - now : 100000000u;
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)ns};
+        nanosleep(&ts, NULL);
+    }
+}
+
 /* 7. communicate: read lines until the client leaves. Returns why it left
  * (NULL: it closed or quit), in BUF. */
 static const char *read_lines(struct chat_client *c, struct sl_linereader *lr, struct batch *b,
@@ -53,6 +72,7 @@ static const char *read_lines(struct chat_client *c, struct sl_linereader *lr, s
         switch (sl_lr_next(lr, &line, &len)) {
         case SL_LINE_OK:
             c->lines++;
+            pace(c, b, len);
             if (len == 0)
                 continue;
             if (line[0] == '/' && !(len > 1 && line[1] == '/')) {
@@ -66,6 +86,7 @@ static const char *read_lines(struct chat_client *c, struct sl_linereader *lr, s
             say(c, b, line, len);
             continue;
         case SL_LINE_TOOLONG:
+            pace(c, b, SL_CHAT_LINE_MAX);
             flush(c, b);
             room_tell(c, "!!! line too long (over %d bytes), not sent", SL_CHAT_LINE_MAX);
             continue;
@@ -86,15 +107,16 @@ static void announce_leave(struct chat_client *c, const char *error)
     struct chat_room *room = c->room;
     if (atomic_load(&room->closing))
         return;
-    if (outq_overflowed(&c->out))
-        room_announce(room, NULL, true, "*** %s was disconnected (not reading, %d KiB queued)",
-                      c->nick, CHAT_QUEUE_LIMIT / 1024);
+    /* From C (no longer in the room): C's thread waits for the listeners. */
+    if (outq_evicted(&c->out))
+        room_announce(room, c, true, "*** %s was disconnected (not reading for %g s)", c->nick,
+                      room->stall_ms / 1000.0);
     else if (c->quit_reason[0])
-        room_announce(room, NULL, false, "*** %s left (%s)", c->nick, c->quit_reason);
+        room_announce(room, c, false, "*** %s left (%s)", c->nick, c->quit_reason);
     else if (error)
-        room_announce(room, NULL, false, "*** %s left (%s)", c->nick, error);
+        room_announce(room, c, false, "*** %s left (%s)", c->nick, error);
     else
-        room_announce(room, NULL, false, "*** %s left", c->nick);
+        room_announce(room, c, false, "*** %s left", c->nick);
 }
 
 /* Gives the new client its nick, queue and writer, and tells the room.
@@ -102,10 +124,15 @@ static void announce_leave(struct chat_client *c, const char *error)
 static bool join(struct chat_room *room, struct chat_client *c)
 {
     /* A fixed send buffer bounds what a lagging client can hold in the
-     * kernel (autotuning would let each grow to megabytes), so its queue
-     * limit is reached, and it is dropped, in bounded time and memory. */
+     * kernel (autotuning would let each grow to megabytes), so its queue's
+     * high-water mark is reached, and its talkers wait, in bounded time
+     * and memory. */
     int sndbuf = CHAT_SOCKET_SNDBUF;
     setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+    /* The writer already sends whatever piled up in one go; Nagle would
+     * only hold a short line back until the previous one is acknowledged
+     * (tens of ms with delayed ACKs, when lines trickle in during a flood). */
+    sl_set_nodelay(c->fd);
     /* The queue must exist before the room can see C: a broadcast may
      * push to it the moment room_join() returns. */
     if (outq_init(&c->out, c->fd, CHAT_QUEUE_LIMIT) != 0)
@@ -162,10 +189,13 @@ void chat_serve(struct sl_conn *conn, void *ctx)
     }
     c->room = room;
     c->fd = conn->fd;
+    c->waits.stall_ms = room->stall_ms;
+    flood_start(&c->flood, &room->flood, sl_monotonic_ns());
     memcpy(c->peer, conn->peer, sizeof c->peer);
     if (join(room, c))
         talk(room, c);
     else if (!atomic_load(&room->closing))
         (void)!sl_send_all(conn->fd, CHAT_NO_MEMORY, sizeof CHAT_NO_MEMORY - 1);
+    bp_free(&c->waits);
     free(c); /* 8. disconnect: sl_server closes the socket */
 }
