@@ -228,7 +228,8 @@ class EchoClientTest(unittest.TestCase):
         for n, word in enumerate(("protocol version", "socket", "server address", "connect",
                                   "communicate", "close", "cleanup"), start=1):
             self.assertRegex(err, r"\[%d/7\] %s" % (n, word))
-        self.assertRegex(err, r"\[4/7\] connect 127\.0\.0\.1:%s from .*state ESTABLISHED"
+        # localhost is 127.0.0.1, or ::1 first where /etc/hosts lists both.
+        self.assertRegex(err, r"\[4/7\] connect (127\.0\.0\.1|\[::1\]):%s from .*state ESTABLISHED"
                          % self.port)
 
     def test_bench_mode(self):
