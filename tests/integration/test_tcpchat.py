@@ -276,6 +276,14 @@ class ChatClientTest(unittest.TestCase):
         self.assertNotRegex(out, r"\x1b")  # no colours when stdout is not a terminal
         watcher.close()
 
+    def test_host_and_port_as_nc_takes_them(self):
+        watcher = Peer(self.srv.port)
+        for host in ("127.0.0.1", "::1"):
+            run(self, "tcpchat-client", "-n", "operand", host, self.port,
+                input=f"via {host}\n".encode(), check_rc=0)
+            watcher.expect(f"^operand: via {host}$".encode())
+        watcher.close()
+
     def test_piped_quit_leaves_with_status_zero(self):
         # stdin stays open after /quit: the server's close must still read
         # as our leaving, not as the server going away.
@@ -360,7 +368,10 @@ class ChatClientTest(unittest.TestCase):
             run(self, name, "--version", check_rc=0)
             self.assertIn(b"--help", run(self, name, "--nope", check_rc=2).stderr)
         run(self, "tcpchat-server", "-p", "70000", check_rc=2)
-        run(self, "tcpchat-client", "a", "b", check_rc=2)
+        run(self, "tcpchat-client", "a", "b", check_rc=2)  # b is no port
+        run(self, "tcpchat-client", "a", "7070", "c", check_rc=2)
+        p = run(self, "tcpchat-client", "-p", "7071", "a", "7070", check_rc=2)
+        self.assertIn(b"two ports: -p 7071 and 7070", p.stderr)
 
     def test_nc_as_client(self):
         nc = shutil.which("nc")

@@ -290,9 +290,11 @@ class Probe(unittest.TestCase):
                     str(rx.port), check_rc=0)
             r = parse_report(p.stdout.decode())
             self.assertIn(b"sender: sent 3000 datagrams", p.stdout)
+            # One rate unit in every tool: decimal bytes per second, not Mbit/s.
+            self.assertRegex(p.stdout.decode(), r"datagrams/s, \d+(\.\d+)? [kMG]?B/s\n")
             self.assertEqual((r["sent"], r["duplicates"], r["reordered"]), (3000, 0, 0))
             self.assertEqual(r["received"] + r["lost"], 3000)
-            rx.wait_stdout(rb"receiver: sent 3000 = received \d+ \+ lost \d+")
+            rx.wait_stdout(rb"receiver: sent 3000 = received \d+ \+ lost \d+.* [kMG]?B/s over")
             self.assertEqual(rx.stop(), 0)
             # Loopback loses nothing on its own: any loss (a receiver starved
             # of CPU on a busy machine) is exactly what the kernel counted as
