@@ -85,6 +85,13 @@ struct sl_cli_server_spec {
 int sl_cli_parse_server(int argc, char **argv, const char *prog,
                         const struct sl_cli_server_spec *spec, struct sl_cli_common *common);
 
+/* A client's operands, as nc takes them: [HOST [PORT]], from argv[optind]
+ * on. HOST replaces *HOST (the tool's default); PORT stands for -p (two
+ * different ports, -p and PORT, are a usage error). The port is checked.
+ * Returns SL_CLI_NEXT, or SL_EXIT_USAGE after a usage error. */
+int sl_cli_client_operands(int argc, char **argv, const char *prog, const char *default_port,
+                           const char **host, struct sl_cli_common *common);
+
 /* The --help lines of the options every server shares. */
 void sl_cli_print_server_options(const char *default_port);
 
@@ -112,6 +119,14 @@ int sl_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned
 /* Parses a size: "1000", "64K", "10M", "2G" (binary multiples, either
  * case) into bytes in [MIN, MAX]; returns 0, or -1 if S is not one. */
 int sl_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/* Every tool prints a rate in one unit family, decimal (1 MB/s = 10^6
+ * bytes/s, as network speeds are counted), scaled so it never reads
+ * "0.0 MB/s": "512 B/s", "12.3 kB/s", "45.6 MB/s", "1.23 GB/s" (three
+ * significant digits). BYTES moved in SECS; "- B/s" when SECS is not
+ * positive. Returns OUT. */
+enum { SL_RATELEN = 24 };
+const char *sl_format_rate(uint64_t bytes, double secs, char out[SL_RATELEN]);
 
 /* Parses seconds like "5" or "0.5" into milliseconds (rounded, at most
  * INT_MAX: about 24.8 days); 0 or -1. */

@@ -143,6 +143,45 @@ void sl_cli_print_listening(int fd)
     (void)sl_write_all(2, line, (size_t)n);
 }
 
+int sl_cli_client_operands(int argc, char **argv, const char *prog, const char *default_port,
+                           const char **host, struct sl_cli_common *common)
+{
+    char err[SL_ERRLEN];
+
+    if (optind < argc)
+        *host = argv[optind++];
+    if (optind < argc) {
+        const char *port = argv[optind++];
+        if (strcmp(common->port, default_port) != 0 && strcmp(common->port, port) != 0)
+            return sl_cli_usage_error(prog, "two ports: -p %s and %s", common->port, port);
+        common->port = port;
+    }
+    if (optind < argc)
+        return sl_cli_usage_error(prog, "unexpected argument: %s", argv[optind]);
+    if (sl_check_port(common->port, SOCK_STREAM, err) < 0)
+        return sl_cli_usage_error(prog, "%s", err);
+    return SL_CLI_NEXT;
+}
+
+const char *sl_format_rate(uint64_t bytes, double secs, char out[SL_RATELEN])
+{
+    static const char *const units[] = {"B/s", "kB/s", "MB/s", "GB/s", "TB/s"};
+    if (!(secs > 0)) {
+        snprintf(out, SL_RATELEN, "- B/s");
+        return out;
+    }
+    double rate = (double)bytes / secs;
+    size_t u = 0;
+    /* 999.96 would print as "1000" with one decimal: step up first. */
+    while (rate >= 999.5 && u + 1 < sizeof units / sizeof units[0]) {
+        rate /= 1000;
+        u++;
+    }
+    int decimals = u == 0 || rate >= 99.95 ? 0 : rate >= 9.995 ? 1 : 2;
+    snprintf(out, SL_RATELEN, "%.*f %s", decimals, rate, units[u]);
+    return out;
+}
+
 const char *sl_cli_basename(const char *argv0)
 {
     const char *slash = strrchr(argv0, '/');

@@ -7,6 +7,7 @@ stderr fails the test, as does a server that does not exit 0 on SIGTERM.
 """
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -21,6 +22,21 @@ SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime e
                    "WARNING: ThreadSanitizer", "ERROR: ThreadSanitizer")
 
 LISTENING = re.compile(rb"listening on (\S+):(\d+)\r?$", re.M)
+
+# The ports the tools use when given none (echo, chat, file transfer, UDP).
+DEFAULT_PORTS = (7007, 7070, 7071, 7072)
+
+
+def netns_unavailable():
+    """Why a network namespace of our own (`unshare -rn`, loopback up)
+    cannot be had here, or None when it can."""
+    for cmd in ("unshare", "ip"):
+        if not shutil.which(cmd):
+            return f"{cmd} missing"
+    p = subprocess.run(["unshare", "-rn", "ip", "link", "set", "lo", "up"], capture_output=True)
+    if p.returncode != 0:
+        return "unshare -rn not permitted: " + p.stderr.decode("utf-8", "replace")
+    return None
 
 
 def tool(name):

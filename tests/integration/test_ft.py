@@ -173,7 +173,13 @@ class FtTest(unittest.TestCase):
         kept = os.path.getsize(partial[0])
         self.assertGreater(kept, 0)
         self.assertLess(kept, len(data))
-        self.send("-q", "localhost", path)
+        p = self.send("-q", "localhost", path)
+        # The sender says it resumed, and from where.
+        m = re.search(rb"big\.bin: resuming at byte (\d+) of 314572800 \((\d+)% already there\)",
+                      p.stderr)
+        self.assertIsNotNone(m, p.stderr)
+        self.assertTrue(0 < int(m.group(1)) < len(data))
+        self.assertEqual(int(m.group(2)), round(100 * int(m.group(1)) / len(data)))
         rx.wait_stdout(rb"big\.bin stored \(314572800 bytes, resumed")
         self.assertEqual(digest(os.path.join(self.dst, "big.bin")), digest(path))
         self.assertEqual(self.listing(), ["big.bin"])
@@ -364,6 +370,25 @@ class FtTest(unittest.TestCase):
         for n in names:
             self.assertEqual(digest(os.path.join(self.dst, n)), hashlib.sha256(data).hexdigest(), n)
 
+    def test_missing_directory_is_created(self):
+        self.dst = os.path.join(self.tmp.name, "inbox")
+        old = os.umask(0o022)
+        try:
+            rx = self.receiver()
+        finally:
+            os.umask(old)
+        self.assertIn("ftrecv: created directory " + self.dst, rx.stderr)
+        self.assertEqual(os.stat(self.dst).st_mode & 0o7777, 0o755)
+        self.send("127.0.0.1", write(os.path.join(self.src, "作业.c"), b"int x;\n"))
+        self.assertEqual(self.listing(), ["作业.c"])
+
+    def test_rate_of_a_small_file_is_not_zero(self):
+        rx = self.receiver()
+        self.send("127.0.0.1", write(os.path.join(self.src, "tiny"), b"30 bytes of homework, no more\n"))
+        m = rx.wait_stdout(rb"tiny stored \(30 bytes, ([\d.]+) ([kMGT]?)B/s\)")
+        self.assertGreater(float(m.group(1)), 0)
+        self.assertLess(len(m.group(1).replace(b".", b"")), 4)  # three significant digits
+
     def test_cli(self):
         for name in ("ftsend", "ftrecv"):
             self.assertIn(b"Usage: " + name.encode(), run(self, name, "--help", check_rc=0).stdout)
@@ -371,8 +396,13 @@ class FtTest(unittest.TestCase):
             run(self, name, "--bogus", check_rc=2)
         run(self, "ftsend", "onlyhost", check_rc=2)
         run(self, "ftrecv", "--max-size", "lots", check_rc=2)
-        p = run(self, "ftrecv", "-d", os.path.join(self.tmp.name, "missing"), check_rc=1)
+        p = run(self, "ftrecv", "-d", os.path.join(self.tmp.name, "missing", "inbox"), check_rc=1)
         self.assertIn(b"ftrecv: directory ", p.stderr)
+        self.assertIn(b"(only its last component is created)", p.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp.name, "missing")))
+        write(os.path.join(self.tmp.name, "plain"), b"x")
+        p = run(self, "ftrecv", "-d", os.path.join(self.tmp.name, "plain"), check_rc=1)
+        self.assertIn(b"Not a directory", p.stderr)
         p = run(self, "ftsend", "localhost", self.src, check_rc=1)
         self.assertIn(b"is a directory (use -r", p.stderr)
 

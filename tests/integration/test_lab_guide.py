@@ -17,23 +17,34 @@ A guide page marks each shell block with an HTML comment (invisible when rendere
 Blocks run with bash, in a fresh temporary directory, with the freshly built tools first
 on PATH. The Chinese and English pages must carry exactly the same commands and marks,
 which are run once.
+
+The guide names fixed ports (7007, 7070, ...) as a student types them, and a student's
+machine may already run something there. So each page runs in a network namespace of
+its own (`unshare -rn`, loopback up, every command joined to it with nsenter) where it
+can; elsewhere every port number 7000-7099 in a page's commands and marks is moved to a
+free port (the guide's commands therefore name their ports). Meanwhile this test holds
+the tools' default ports itself, as another program would.
 """
 # labels: threaded
 import glob
 import os
 import re
 import shlex
+import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import threading
 import time
 import unittest
 
-from socklab_test import BIN, SANITIZER_MARKS
+from hold_ports import held_ports
+from socklab_test import BIN, SANITIZER_MARKS, netns_unavailable
 
 LAB = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "lab")
 MARK = re.compile(r"<!-- lab: (.*?) -->\s*\n```(?:sh|bash|console)?\n(.*?)```", re.S)
+GUIDE_PORT = re.compile(r"\b70\d\d\b")
 
 
 def parse(path):
@@ -57,9 +68,66 @@ def parse(path):
     return steps
 
 
+def free_port():
+    """A port free for TCP and UDP on every loopback address, for now."""
+    while True:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as tcp, \
+                socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as udp:
+            tcp.bind(("::", 0))
+            try:
+                udp.bind(("::", tcp.getsockname()[1]))
+            except OSError:
+                continue
+            return tcp.getsockname()[1]
+
+
+class OwnNetwork:
+    """A network namespace for one page: its loopback is up and every port
+    free. A shell holds it open until its stdin closes; commands join it."""
+
+    def __init__(self):
+        self.holder = subprocess.Popen(
+            ["unshare", "-rn", "sh", "-c", "ip link set lo up && echo up && exec cat"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.up = self.holder.stdout.readline() == b"up\n"
+        self.prefix = ["nsenter", "--preserve-credentials", "-U", "-n",
+                       "-t", str(self.holder.pid)]
+
+    def close(self):
+        self.holder.stdin.close()
+        self.holder.wait()
+        self.holder.stdout.close()
+
+
+def own_network():
+    """An OwnNetwork, or None (and why) where this machine gives none."""
+    why = netns_unavailable() or (None if shutil.which("nsenter") else "nsenter missing")
+    if why:
+        return None, why
+    net = OwnNetwork()
+    if net.up and subprocess.run(net.prefix + ["true"], capture_output=True).returncode == 0:
+        return net, None
+    net.close()
+    return None, "nsenter into the namespace failed"
+
+
+def move_ports(steps):
+    """The steps with each port 7000-7099 they name moved to a free port."""
+    moved = {}
+
+    def repl(m):
+        return str(moved.setdefault(m.group(0), free_port()))
+
+    def sub(text):
+        return GUIDE_PORT.sub(repl, text)
+
+    return [(kind, name, {k: tuple(map(sub, v)) for k, v in opts.items()}, sub(script))
+            for kind, name, opts, script in steps]
+
+
 class Background:
-    def __init__(self, script, cwd, env):
-        self.proc = subprocess.Popen(["bash", "-c", "exec " + script.strip()], cwd=cwd,
+    def __init__(self, script, cwd, env, prefix=()):
+        self.proc = subprocess.Popen([*prefix, "bash", "-c", "exec " + script.strip()], cwd=cwd,
                                      env=env, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         self.out = bytearray()
@@ -92,23 +160,50 @@ class LabGuideTest(unittest.TestCase):
             self.assertTrue(parse(en), f"{en} has no runnable command")
 
     def test_every_command_runs(self):
-        for page in self.pages():
-            with self.subTest(page=os.path.basename(page)):
-                self.run_page(page)
+        # SOCKLAB_LAB_NETNS=0 asks for the fallback (free ports) where a
+        # namespace could be had, so that the fallback is tested too.
+        use_netns = os.environ.get("SOCKLAB_LAB_NETNS", "1") != "0"
+        with held_ports():
+            for page in self.pages():
+                with self.subTest(page=os.path.basename(page)):
+                    net, why = own_network() if use_netns else (None, "SOCKLAB_LAB_NETNS=0")
+                    if net is None:
+                        print(f"lab guide: {why}; moving the guide's ports to free ones")
+                    try:
+                        self.run_page(page, net)
+                    finally:
+                        if net:
+                            net.close()
 
-    def run_page(self, page):
+    def test_moved_ports_are_moved_alike_everywhere(self):
+        steps = [("bg", "srv", {"wait": ("listening on",)}, "tcpecho-server -p 7007\n"),
+                 ("run", None, {"expect": (r"127\.0\.0\.1:7007 ", r"port 7011")},
+                  "tcpstate -p 7007; x -p 7011 localhost 17007"),
+                 ("stop", "srv", {}, "")]
+        moved = move_ports(steps)
+        port = re.search(r"-p (\d+)", moved[0][3]).group(1)
+        self.assertNotEqual(port, "7007")
+        self.assertEqual(moved[1][3], f"tcpstate -p {port}; x -p "
+                         + re.search(r"x -p (\d+)", moved[1][3]).group(1) + " localhost 17007")
+        self.assertEqual(moved[1][2]["expect"][0], rf"127\.0\.0\.1:{port} ")
+        self.assertNotIn("7011", moved[1][3] + moved[1][2]["expect"][1])
+        self.assertEqual(moved[2], steps[2])
+
+    def run_page(self, page, net):
         env = dict(os.environ, PATH=os.path.abspath(BIN) + os.pathsep + os.environ["PATH"],
                    NO_COLOR="1", LC_ALL="C.UTF-8")
+        prefix = net.prefix if net else []
+        steps = parse(page) if net else move_ports(parse(page))
         bg = {}
         with tempfile.TemporaryDirectory() as cwd:
             try:
-                for kind, name, opts, script in parse(page):
+                for kind, name, opts, script in steps:
                     where = f"{os.path.basename(page)}: {script.strip()}"
                     if kind == "bg":
-                        bg[name] = Background(script, cwd, env)
+                        bg[name] = Background(script, cwd, env, prefix)
                         self.wait_for(bg[name], opts.get("wait", (".",))[0], where)
                     elif kind == "run":
-                        p = subprocess.run(["bash", "-c", script], cwd=cwd, env=env,
+                        p = subprocess.run([*prefix, "bash", "-c", script], cwd=cwd, env=env,
                                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                            stdin=subprocess.DEVNULL, timeout=60)
                         out = p.stdout.decode("utf-8", "replace")

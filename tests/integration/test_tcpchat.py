@@ -279,6 +279,14 @@ class ChatClientTest(unittest.TestCase):
         self.assertNotRegex(out, r"\x1b")  # no colours when stdout is not a terminal
         watcher.close()
 
+    def test_host_and_port_as_nc_takes_them(self):
+        watcher = Peer(self.srv.port)
+        for host in ("127.0.0.1", "::1"):
+            run(self, "tcpchat-client", "-n", "operand", host, self.port,
+                input=f"via {host}\n".encode(), check_rc=0)
+            watcher.expect(f"^operand: via {host}$".encode())
+        watcher.close()
+
     def test_piped_quit_leaves_with_status_zero(self):
         # stdin stays open after /quit: the server's close must still read
         # as our leaving, not as the server going away.
@@ -319,9 +327,9 @@ class ChatClientTest(unittest.TestCase):
 
     def test_two_real_clients(self):
         # The first client waits for the second to speak: it lingers on stdin.
+        watcher = Peer(self.srv.port)  # in the room first: it sees the rename
         first = self.client("-n", "one")
-        watcher = Peer(self.srv.port)
-        watcher.expect(rb"^\*\*\* \S+ is now known as one$|^\*\*\* one")
+        watcher.expect(rb"^\*\*\* \S+ is now known as one$")
         run(self, "tcpchat-client", "-p", self.port, "-n", "two",
             input="你好，one\n".encode(), check_rc=0)
         watcher.expect("^two: 你好，one$".encode())
@@ -332,8 +340,8 @@ class ChatClientTest(unittest.TestCase):
         watcher.close()
 
     def test_sigint_leaves_cleanly(self):
+        watcher = Peer(self.srv.port)  # in the room first: it sees the rename
         client = self.client("-n", "ctrlc")
-        watcher = Peer(self.srv.port)
         watcher.expect(rb"is now known as ctrlc$")
         client.send_signal(signal.SIGINT)
         out, err = client.communicate(timeout=20)
@@ -363,7 +371,10 @@ class ChatClientTest(unittest.TestCase):
             run(self, name, "--version", check_rc=0)
             self.assertIn(b"--help", run(self, name, "--nope", check_rc=2).stderr)
         run(self, "tcpchat-server", "-p", "70000", check_rc=2)
-        run(self, "tcpchat-client", "a", "b", check_rc=2)
+        run(self, "tcpchat-client", "a", "b", check_rc=2)  # b is no port
+        run(self, "tcpchat-client", "a", "7070", "c", check_rc=2)
+        p = run(self, "tcpchat-client", "-p", "7071", "a", "7070", check_rc=2)
+        self.assertIn(b"two ports: -p 7071 and 7070", p.stderr)
 
     def test_nc_as_client(self):
         nc = shutil.which("nc")

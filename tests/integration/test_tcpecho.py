@@ -191,7 +191,9 @@ class CliConventionsTest(unittest.TestCase):
                  ("tcpecho-server", "-p", "nosuchservice"), ("tcpecho-server", "extra"),
                  ("tcpecho-server", "--max-clients", "0"), ("tcpecho-server", "-4", "-6"),
                  ("tcpecho-client", "-w", "soon"), ("tcpecho-client", "a", "b"),
-                 ("tcpecho-client", "-p"), ("tcpecho-client", "--idle", "3")]
+                 ("tcpecho-client", "-p"), ("tcpecho-client", "--idle", "3"),
+                 ("tcpecho-client", "a", "7007", "c"), ("tcpecho-client", "-p", "1", "a", "2"),
+                 ("tcpecho-client", "-s", "1x"), ("tcpecho-client", "--bench", "-s", "65M")]
         for name, *args in cases:
             p = run(self, name, *args, check_rc=2)
             self.assertTrue(p.stderr.startswith(name.encode() + b": "), p.stderr)
@@ -228,8 +230,22 @@ class EchoClientTest(unittest.TestCase):
         for n, word in enumerate(("protocol version", "socket", "server address", "connect",
                                   "communicate", "close", "cleanup"), start=1):
             self.assertRegex(err, r"\[%d/7\] %s" % (n, word))
-        self.assertRegex(err, r"\[4/7\] connect 127\.0\.0\.1:%s from .*state ESTABLISHED"
+        # localhost is 127.0.0.1, or ::1 first where /etc/hosts lists both.
+        self.assertRegex(err, r"\[4/7\] connect (127\.0\.0\.1|\[::1\]):%s from .*state ESTABLISHED"
                          % self.port)
+
+    def test_host_and_port_as_nc_takes_them(self):
+        for host in ("127.0.0.1", "::1", "localhost"):
+            p = run(self, "tcpecho-client", host, self.port, input=b"operands\n", check_rc=0)
+            self.assertEqual(p.stdout, b"operands\n")
+        # the same port twice is no contradiction
+        run(self, "tcpecho-client", "-p", self.port, "127.0.0.1", self.port, check_rc=0)
+
+    def test_bench_size_takes_suffixes(self):
+        p = run(self, "tcpecho-client", "--bench", "-p", self.port, "-s", "1K", "-n", "20",
+                check_rc=0)
+        self.assertRegex(p.stdout.decode(), r"round trips:\s+20 in")
+        self.assertRegex(p.stdout.decode(), r"1024 bytes|1\.0 KiB|size 1024")
 
     def test_bench_mode(self):
         p = run(self, "tcpecho-client", "--bench", "-p", self.port, "-c", "3", "-n", "200",

@@ -10,7 +10,7 @@ import tempfile
 import time
 import unittest
 
-from socklab_test import BIN, Server, check_sanitizers, run, tool
+from socklab_test import BIN, Server, check_sanitizers, netns_unavailable, run, tool
 from udp_relay import ImpairmentRelay, parse_report
 
 
@@ -203,18 +203,11 @@ class Messenger(unittest.TestCase):
             self.assertEqual(steps, list(range(1, total + 1)), p.stderr)
 
 
-def unshare_works():
-    if not shutil.which("unshare") or not shutil.which("ip"):
-        return "unshare or ip missing"
-    p = subprocess.run(["unshare", "-rn", "true"], capture_output=True)
-    return None if p.returncode == 0 else "unshare -rn not permitted: " + p.stderr.decode()
-
-
 class Namespace(unittest.TestCase):
     """Broadcast, multicast and kernel drops inside a network namespace."""
 
     def sh(self, script, timeout=60):
-        why = unshare_works()
+        why = netns_unavailable()
         if why:
             self.skipTest(why)
         p = subprocess.run(["unshare", "-rn", "bash", "-ec", script], capture_output=True,
@@ -297,9 +290,11 @@ class Probe(unittest.TestCase):
                     str(rx.port), check_rc=0)
             r = parse_report(p.stdout.decode())
             self.assertIn(b"sender: sent 3000 datagrams", p.stdout)
+            # One rate unit in every tool: decimal bytes per second, not Mbit/s.
+            self.assertRegex(p.stdout.decode(), r"datagrams/s, \d+(\.\d+)? [kMG]?B/s\n")
             self.assertEqual((r["sent"], r["duplicates"], r["reordered"]), (3000, 0, 0))
             self.assertEqual(r["received"] + r["lost"], 3000)
-            rx.wait_stdout(rb"receiver: sent 3000 = received \d+ \+ lost \d+")
+            rx.wait_stdout(rb"receiver: sent 3000 = received \d+ \+ lost \d+.* [kMG]?B/s over")
             self.assertEqual(rx.stop(), 0)
             # Loopback loses nothing on its own: any loss (a receiver starved
             # of CPU on a busy machine) is exactly what the kernel counted as

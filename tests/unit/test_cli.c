@@ -286,6 +286,101 @@ static void test_common_bad_port_and_getopt_complaints(void **state)
     assert_int_equal(usage_calls, 0);
 }
 
+/* Runs sl_cli_client_operands on the operands ARGV (NULL-ended) with -p
+ * already set to PORT; returns its result, the host and port in *C. */
+static int client_operands(char **argv, const char *port, const char **host,
+                           struct sl_cli_common *c, const char **err_out)
+{
+    static struct capture cap;
+    int argc = 0;
+    while (argv[argc])
+        argc++;
+    *c = fresh_common();
+    c->port = port;
+    *host = "localhost";
+    optind = 1;
+    capture_start(&cap, 2);
+    int rc = sl_cli_client_operands(argc, argv, "prog", "7007", host, c);
+    *err_out = capture_end(&cap);
+    return rc;
+}
+
+/* Clients take [HOST [PORT]] as nc does; a PORT operand stands for -p. */
+static void test_client_operands_host_and_port(void **state)
+{
+    (void)state;
+    struct sl_cli_common c;
+    const char *host, *err;
+
+    assert_int_equal(client_operands((char *[]){"prog", NULL}, "7007", &host, &c, &err),
+                     SL_CLI_NEXT);
+    assert_string_equal(host, "localhost");
+    assert_string_equal(c.port, "7007");
+    assert_int_equal(client_operands((char *[]){"prog", "::1", NULL}, "9", &host, &c, &err),
+                     SL_CLI_NEXT);
+    assert_string_equal(host, "::1");
+    assert_string_equal(c.port, "9");
+    assert_int_equal(
+        client_operands((char *[]){"prog", "example", "7070", NULL}, "7007", &host, &c, &err),
+        SL_CLI_NEXT);
+    assert_string_equal(host, "example");
+    assert_string_equal(c.port, "7070");
+    assert_string_equal(err, "");
+    /* The same port twice is no contradiction. */
+    assert_int_equal(
+        client_operands((char *[]){"prog", "h", "7070", NULL}, "7070", &host, &c, &err),
+        SL_CLI_NEXT);
+}
+
+static void test_client_operands_refused(void **state)
+{
+    (void)state;
+    struct sl_cli_common c;
+    const char *host, *err;
+
+    assert_int_equal(
+        client_operands((char *[]){"prog", "h", "7070", NULL}, "7071", &host, &c, &err),
+        SL_EXIT_USAGE);
+    assert_contains(err, "prog: two ports: -p 7071 and 7070\n");
+    assert_int_equal(
+        client_operands((char *[]){"prog", "h", "1", "2", NULL}, "7007", &host, &c, &err),
+        SL_EXIT_USAGE);
+    assert_contains(err, "prog: unexpected argument: 2\n");
+    assert_int_equal(
+        client_operands((char *[]){"prog", "h", "70000", NULL}, "7007", &host, &c, &err),
+        SL_EXIT_USAGE);
+    assert_contains(err, "70000");
+}
+
+/* One rate unit family, scaled so a small file never reads "0.0 MB/s". */
+static void test_format_rate(void **state)
+{
+    (void)state;
+    char out[SL_RATELEN];
+    static const struct {
+        uint64_t bytes;
+        double secs;
+        const char *want;
+    } cases[] = {
+        {0, 1, "0 B/s"},
+        {30, 0.5, "60 B/s"},
+        {999, 1, "999 B/s"},
+        {1000, 1, "1.00 kB/s"},
+        {12345, 1, "12.3 kB/s"},
+        {999499, 1, "999 kB/s"},
+        {999500, 1, "1.00 MB/s"},
+        {45600000, 1, "45.6 MB/s"},
+        {1048576, 1, "1.05 MB/s"}, /* a MiB a second is not 1.00 MB/s */
+        {314572800, 0.762, "413 MB/s"},
+        {1230000000, 1, "1.23 GB/s"},
+        {5000000000000000ULL, 1, "5000 TB/s"},
+        {100, 0, "- B/s"},
+        {100, -1, "- B/s"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_string_equal(sl_format_rate(cases[i].bytes, cases[i].secs, out), cases[i].want);
+}
+
 static void test_common_help_and_version(void **state)
 {
     (void)state;
@@ -326,6 +421,9 @@ int main(void)
         cmocka_unit_test_setup(test_common_4_and_6_exclude_each_other, reset_usage),
         cmocka_unit_test_setup(test_common_bad_port_and_getopt_complaints, reset_usage),
         cmocka_unit_test_setup(test_common_help_and_version, reset_usage),
+        cmocka_unit_test(test_client_operands_host_and_port),
+        cmocka_unit_test(test_format_rate),
+        cmocka_unit_test(test_client_operands_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

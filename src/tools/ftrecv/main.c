@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,7 +34,8 @@ static void usage(const char *prog)
            "Receives files sent with ftsend into DIR, from many senders at once, until\n"
            "SIGINT/SIGTERM. Every file is verified (CRC-32C) and written under a\n"
            "temporary name first: a final name only ever holds a complete file.\n\n"
-           "  -d, --dir DIR         where files go (default: the current directory)\n"
+           "  -d, --dir DIR         where files go (default: the current directory);\n"
+           "                        created if missing (its last component only)\n"
            "      --once            exit after one sender, with its status\n"
            "      --overwrite       replace existing files (atomically) instead of\n"
            "                        storing under a new name (name.1.ext, ...)\n"
@@ -155,6 +157,25 @@ static void ftrecv_log(void *ctx, enum sl_server_log_level level, const char *ms
         sl_cli_log(r->prog, "%s", msg);
 }
 
+/* -d DIR is created when missing, its last component only (mode 0755,
+ * less the umask): a typo in a parent must not grow a tree. Returns the
+ * directory's fd, or -1 after saying why. */
+static int open_inbox(const char *prog, const char *dir)
+{
+    if (mkdir(dir, 0755) == 0)
+        sl_cli_log(prog, "created directory %s", dir);
+    else if (errno != EEXIST) {
+        int e = errno;
+        sl_cli_fail(prog, "directory %s: cannot create it: %s%s", dir, strerror(e),
+                    e == ENOENT ? " (only its last component is created)" : "");
+        return -1;
+    }
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        sl_cli_fail(prog, "directory %s: %s", dir, strerror(errno));
+    return fd;
+}
+
 int main(int argc, char **argv)
 {
     const char *prog = sl_cli_basename(argv[0]);
@@ -175,9 +196,9 @@ int main(int argc, char **argv)
     sl_ft_encode_hello(busy, SL_FT_HELLO_BUSY);
     if (opt.clean_days > -2) /* a one-shot look at the partial files */
         return handin_partials(prog, opt.dir, opt.clean_days);
-    r.dirfd = open(opt.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    r.dirfd = open_inbox(prog, opt.dir);
     if (r.dirfd < 0)
-        return sl_cli_fail(prog, "directory %s: %s", opt.dir, strerror(errno));
+        return SL_EXIT_FAILURE;
     if (handin_open_log(&r, err) < 0)
         return sl_cli_fail(prog, "hand-in log: %s", err);
     const struct sl_server_config cfg = {

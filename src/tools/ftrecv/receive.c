@@ -260,9 +260,9 @@ static int receive_one(struct session *s, const struct sl_ft_header *h)
     if (!r->quiet) {
         char shown[SL_SANITIZED_MAX(sizeof stored) + 1];
         shown[sl_sanitize_text(stored, len, shown)] = '\0';
-        printf("%s: %s stored (%llu bytes%s, %.1f MB/s)\n", s->peer, shown,
-               (unsigned long long)h->size, t.offset ? ", resumed" : "",
-               secs > 0 ? (double)(h->size - t.offset) / secs / 1e6 : 0.0);
+        char rate[SL_RATELEN];
+        printf("%s: %s stored (%llu bytes%s, %s)\n", s->peer, shown, (unsigned long long)h->size,
+               t.offset ? ", resumed" : "", sl_format_rate(h->size - t.offset, secs, rate));
         fflush(stdout);
     }
     handin_log_stored(r, &s->who, stored, h->size, crc, t.offset != 0);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "ftsend.h"
+#include "socklab/cli.h"
 #include "socklab/runtime.h"
 #include "socklab/utf8.h"
 
@@ -24,12 +25,12 @@ static void human(double bytes, char *out, size_t len)
 
 static void draw(struct progress *p, bool final)
 {
-    char done[32], rate[32], name[SL_SANITIZED_MAX(NAME_BYTES) + NAME_COLUMNS + 1];
+    char done[32], rate[SL_RATELEN], name[SL_SANITIZED_MAX(NAME_BYTES) + NAME_COLUMNS + 1];
     double secs = (double)(sl_monotonic_ns() - p->start_ns) / 1e9;
     double bps = secs > 0 ? (double)(p->done - p->start_done) / secs : 0;
     double pct = p->size ? 100.0 * (double)p->done / (double)p->size : 100.0;
     human((double)p->done, done, sizeof done);
-    human(bps, rate, sizeof rate);
+    sl_format_rate(p->done - p->start_done, secs, rate);
     /* Escaped: a name cannot rewrite the screen. Cut to NAME_COLUMNS
      * display columns on a character boundary (a Chinese character is two
      * columns), then padded by columns, not bytes, so the bars line up. */
@@ -41,8 +42,8 @@ static void draw(struct progress *p, bool final)
         name[n++] = ' ';
     name[n] = '\0';
     int eta = bps > 0 ? (int)((double)(p->size - p->done) / bps) : 0;
-    fprintf(stderr, "\r\033[K%s %10s %3.0f%% %10s/s  ETA %d:%02d%s", name, done, pct, rate,
-            eta / 60, eta % 60, final ? "\n" : "");
+    fprintf(stderr, "\r\033[K%s %10s %3.0f%% %11s  ETA %d:%02d%s", name, done, pct, rate, eta / 60,
+            eta % 60, final ? "\n" : "");
 }
 
 void progress_start(struct progress *p, bool on, const char *name, uint64_t size, uint64_t offset)

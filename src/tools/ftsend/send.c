@@ -188,6 +188,10 @@ static int send_one(int fd, const char *prog, const struct send_item *it, char *
         goto out;
     }
     uint64_t offset = a->offset;
+    if (offset > 0)
+        sl_cli_log(prog, "%s: resuming at byte %llu of %llu (%.0f%% already there)", name_shown,
+                   (unsigned long long)offset, (unsigned long long)h->size,
+                   100.0 * (double)offset / (double)h->size);
     /* 4. the content, then its checksum */
     int sent = send_content(fd, file, it, h->size, offset, bar, &crc);
     if (sent == -2) {

@@ -23,12 +23,13 @@ struct options {
 
 static void usage(const char *prog)
 {
-    printf("Usage: %s [OPTIONS] [HOST]\n"
-           "Chat client for tcpchat-server on HOST (default localhost). Lines you type\n"
+    printf("Usage: %s [OPTIONS] [HOST [PORT]]\n"
+           "Chat client for tcpchat-server on HOST (default localhost) and PORT\n"
+           "(default " DEFAULT_PORT ", or -p), as nc takes them. Lines you type\n"
            "go to everyone in the room; what others say appears above your typing.\n"
            "With piped input it sends every line, then prints what still arrives\n"
            "until the server closes.\n\n"
-           "  -p, --port PORT       server port (default " DEFAULT_PORT ")\n"
+           "  -p, --port PORT       server port (default " DEFAULT_PORT "; or PORT after HOST)\n"
            "  -n, --nick NICK       choose a nick at once (same as typing /nick NICK)\n"
            "  -w, --wait SECONDS    connect timeout per address (default: none)\n"
            "  -4, --ipv4            IPv4 only\n"
@@ -52,7 +53,6 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
         SL_CLI_OPTS_BASE,
         {NULL, 0, NULL, 0},
     };
-    char err[SL_ERRLEN];
     int c, rc;
 
     *opt =
@@ -74,13 +74,7 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
                 return rc;
         }
     }
-    if (optind < argc)
-        opt->host = argv[optind++];
-    if (optind < argc)
-        return sl_cli_usage_error(prog, "unexpected argument: %s", argv[optind]);
-    if (sl_check_port(opt->cli.port, SOCK_STREAM, err) < 0)
-        return sl_cli_usage_error(prog, "%s", err);
-    return -1;
+    return sl_cli_client_operands(argc, argv, prog, DEFAULT_PORT, &opt->host, &opt->cli);
 }
 
 struct leave_on_signal {

@@ -181,7 +181,9 @@ static void report(const struct bench_options *opt, uint32_t *lat, size_t n, dou
     printf("message size:  %lu bytes\n", opt->size);
     printf("round trips:   %zu in %.3f s\n", n, secs);
     printf("round trips/s: %.0f\n", rate);
-    printf("throughput:    %.2f MB/s each way\n", rate * (double)opt->size / 1e6);
+    char bytes_rate[SL_RATELEN];
+    printf("throughput:    %s each way\n",
+           sl_format_rate((uint64_t)n * opt->size, secs, bytes_rate));
     printf("latency:       p50 %.1f us  p99 %.1f us  max %.1f us\n", lat[n / 2] / 1e3,
            lat[(size_t)((double)n * 0.99)] / 1e3, lat[n - 1] / 1e3);
 }

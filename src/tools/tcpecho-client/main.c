@@ -20,13 +20,14 @@ struct options {
 
 static void usage(const char *prog)
 {
-    printf("Usage: %s [OPTIONS] [HOST]\n"
-           "       %s --bench [-c CONNECTIONS] [-n ROUNDTRIPS] [-s SIZE] [HOST]\n"
-           "       %s --bench --idle N [--hold SECONDS] [HOST]\n"
-           "Echo client: sends standard input to HOST (default localhost) and prints\n"
+    printf("Usage: %s [OPTIONS] [HOST [PORT]]\n"
+           "       %s --bench [-c CONNECTIONS] [-n ROUNDTRIPS] [-s SIZE] [HOST [PORT]]\n"
+           "       %s --bench --idle N [--hold SECONDS] [HOST [PORT]]\n"
+           "Echo client: sends standard input to HOST (default localhost) and PORT\n"
+           "(default " DEFAULT_PORT ", or -p), as nc takes them, and prints\n"
            "what the server sends back. At the end of input it half-closes the\n"
            "connection and prints the rest of the echo before exiting.\n\n"
-           "  -p, --port PORT       server port (default " DEFAULT_PORT ")\n"
+           "  -p, --port PORT       server port (default " DEFAULT_PORT "; or PORT after HOST)\n"
            "  -w, --wait SECONDS    connect timeout per address (default: none)\n"
            "  -4, --ipv4            IPv4 only\n"
            "  -6, --ipv6            IPv6 only\n"
@@ -37,7 +38,7 @@ static void usage(const char *prog)
            "Benchmark (--bench): ping-pong round trips, one thread per connection.\n"
            "  -c, --connections N   connections at once (default 1)\n"
            "  -n, --roundtrips N    round trips per connection (default 10000)\n"
-           "  -s, --size BYTES      message size (default 64)\n"
+           "  -s, --size BYTES      message size (default 64; K, M: x1024)\n"
            "  -T, --threads N       client threads sharing the connections (default 2)\n"
            "      --idle N          open N connections, check each echoes, hold them\n"
            "      --hold SECONDS    how long to hold --idle connections (default: until\n"
@@ -62,7 +63,7 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
         {NULL, 0, NULL, 0},
     };
     struct bench_options *n = &opt->net;
-    char err[SL_ERRLEN];
+    uint64_t size;
     int c, rc;
 
     *opt = (struct options){
@@ -87,8 +88,9 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
                 return sl_cli_usage_error(prog, "-n: not a number >= 1: %s", optarg);
             break;
         case 's':
-            if (sl_parse_ulong(optarg, 1, 64UL << 20, &n->size) < 0)
-                return sl_cli_usage_error(prog, "-s: not a size in 1-67108864: %s", optarg);
+            if (sl_parse_size(optarg, 1, 64UL << 20, &size) < 0)
+                return sl_cli_usage_error(prog, "-s: not a size in 1-64M: %s", optarg);
+            n->size = (unsigned long)size;
             break;
         case 'T':
             if (sl_parse_ulong(optarg, 1, 1000, &n->threads) < 0)
@@ -108,14 +110,11 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
                 return rc;
         }
     }
+    if ((rc = sl_cli_client_operands(argc, argv, prog, DEFAULT_PORT, &n->host, &opt->cli)) !=
+        SL_CLI_NEXT)
+        return rc;
     n->port = opt->cli.port; /* the benchmark reads them from its own options */
     n->family = opt->cli.family;
-    if (optind < argc)
-        n->host = argv[optind++];
-    if (optind < argc)
-        return sl_cli_usage_error(prog, "unexpected argument: %s", argv[optind]);
-    if (sl_check_port(n->port, SOCK_STREAM, err) < 0)
-        return sl_cli_usage_error(prog, "%s", err);
     if (!opt->bench && (n->idle || n->hold_ms >= 0))
         return sl_cli_usage_error(prog, "--idle and --hold need --bench");
     return -1;

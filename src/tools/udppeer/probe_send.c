@@ -122,10 +122,10 @@ static int send_all_datagrams(struct sender *s, int stop_fd)
             return -1;
     }
     double secs = (double)(sl_monotonic_ns() - start) / 1e9;
-    printf("sender: sent %" PRIu64 " datagrams of %zu bytes in %.3f s: %.0f datagrams/s, "
-           "%.2f Mbit/s\n",
+    char rate[SL_RATELEN];
+    printf("sender: sent %" PRIu64 " datagrams of %zu bytes in %.3f s: %.0f datagrams/s, %s\n",
            sent, opt->size, secs, secs > 0 ? (double)sent / secs : 0,
-           secs > 0 ? (double)sent * (double)opt->size * 8 / secs / 1e6 : 0);
+           sl_format_rate(sent * opt->size, secs, rate));
     fflush(stdout);
     return 0;
 }
