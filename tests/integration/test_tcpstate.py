@@ -151,8 +151,11 @@ class ListingTest(unittest.TestCase):
         p = run(self, "tcpstate", *args, check_rc=0)
         self.assertEqual(p.stderr, b"")
         lines = p.stdout.decode().splitlines()
-        self.assertRegex(lines[0], r"^LOCAL\s+REMOTE\s+STATE\s+MEANING$")
-        return [line.split(None, 3) for line in lines[1:]]
+        self.assertRegex(lines[0], r"^LOCAL\s+REMOTE\s+STATE\s+PROGRAM\s+MEANING$")
+        # LOCAL REMOTE STATE MEANING, and the owner apart (see test_owner).
+        rows = [line.split(None, 4) for line in lines[1:]]
+        self.owners = {(r[0], r[1], r[2]): r[3] for r in rows}
+        return [r[:3] + r[4:] for r in rows]
 
     def test_listen_filtered_by_port(self):
         lsock = listener(self)
@@ -171,6 +174,21 @@ class ListingTest(unittest.TestCase):
                 locals_ = {row[0] for row in self.listing(*extra) if row[2] == "LISTEN"}
                 self.assertIn("127.0.0.1:%d" % port, locals_)
                 self.assertIn("127.0.0.1:%d" % other_port, locals_)
+
+    def test_owner_is_shown_like_ss_p(self):
+        lsock = listener(self)
+        c, s = connected_pair(self, lsock)
+        port = lsock.getsockname()[1]
+        with open("/proc/self/comm") as f:
+            me = f"{f.read().strip()}/{os.getpid()}"
+        c.close()  # the active closer ends in TIME_WAIT: a socket nobody owns
+        s.close()
+        for name, extra in SOURCES:
+            with self.subTest(source=name):
+                self.listing("-p", str(port), *extra)
+                self.assertEqual(self.owners[("127.0.0.1:%d" % port, "0.0.0.0:0", "LISTEN")], me)
+                tw = [who for (l, r, st), who in self.owners.items() if st == "TIME_WAIT"]
+                self.assertEqual(tw, ["-"])
 
     def test_established_pair(self):
         lsock = listener(self)

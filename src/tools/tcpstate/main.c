@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include "socklab/socklab.h"
+#include "owners.h"
 #include "sockets.h"
 #include "states.h"
 #include "watch.h"
@@ -32,7 +33,8 @@ static void usage(const char *prog)
            "      --proc            read /proc/net/tcp{,6} instead of netlink sock_diag\n"
            "  -h, --help            show this help and exit\n"
            "      --version         show the version and exit\n\n"
-           "Listing columns: LOCAL REMOTE STATE MEANING.\n"
+           "Listing columns: LOCAL REMOTE STATE PROGRAM MEANING (PROGRAM: the owning\n"
+           "process as NAME/PID where we may see it, as ss -p; else -).\n"
            "Watch lines: HH:MM:SS.mmm LOCAL REMOTE OLD -> NEW, where (new) and (gone)\n"
            "mark a connection appearing and vanishing. SIGINT/SIGTERM stop --watch.\n",
            prog, DEFAULT_INTERVAL_MS);
@@ -89,24 +91,27 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
     return -1;
 }
 
-static void print_table(const struct tcp_sock_list *l)
+static void print_table(const struct tcp_sock_list *l, const struct tcp_owners *o)
 {
     char local[SL_ADDRSTRLEN], remote[SL_ADDRSTRLEN];
-    int wl = (int)strlen("LOCAL"), wr = (int)strlen("REMOTE");
+    int wl = (int)strlen("LOCAL"), wr = (int)strlen("REMOTE"), wp = (int)strlen("PROGRAM");
 
-    /* Columns as wide as their longest address, so IPv6 lines stay aligned. */
+    /* Columns as wide as their longest entry, so IPv6 lines stay aligned. */
     for (size_t i = 0; i < l->len; i++) {
         int a = (int)strlen(tcp_sock_format_local(&l->items[i], local, sizeof local));
         int b = (int)strlen(tcp_sock_format_remote(&l->items[i], remote, sizeof remote));
+        int c = (int)strlen(tcp_owners_label(o, l->items[i].inode));
         wl = a > wl ? a : wl;
         wr = b > wr ? b : wr;
+        wp = c > wp ? c : wp;
     }
-    printf("%-*s  %-*s  %-11s  %s\n", wl, "LOCAL", wr, "REMOTE", "STATE", "MEANING");
+    printf("%-*s  %-*s  %-11s  %-*s  %s\n", wl, "LOCAL", wr, "REMOTE", "STATE", wp, "PROGRAM",
+           "MEANING");
     for (size_t i = 0; i < l->len; i++) {
         const struct tcp_sock_entry *e = &l->items[i];
-        printf("%-*s  %-*s  %-11s  %s\n", wl, tcp_sock_format_local(e, local, sizeof local), wr,
-               tcp_sock_format_remote(e, remote, sizeof remote), tcp_state_name(e->state),
-               tcp_state_explain(e->state));
+        printf("%-*s  %-*s  %-11s  %-*s  %s\n", wl, tcp_sock_format_local(e, local, sizeof local),
+               wr, tcp_sock_format_remote(e, remote, sizeof remote), tcp_state_name(e->state), wp,
+               tcp_owners_label(o, e->inode), tcp_state_explain(e->state));
     }
 }
 
@@ -115,9 +120,15 @@ static int list_once(const char *prog, const struct options *opt)
     struct tcp_sock_list l = {0};
     char err[SL_ERRLEN];
 
+    struct tcp_owners owners;
     if (tcp_sockets_collect(&opt->query, &l, NULL, err) < 0)
         return sl_cli_fail(prog, "%s", err);
-    print_table(&l);
+    if (tcp_owners_find(&owners, &l) < 0) {
+        tcp_sock_list_free(&l);
+        return sl_cli_fail(prog, "out of memory");
+    }
+    print_table(&l, &owners);
+    tcp_owners_free(&owners);
     tcp_sock_list_free(&l);
     if (fflush(stdout) != 0)
         return sl_cli_fail(prog, "write: standard output");
