@@ -37,7 +37,9 @@ int sl_term_start(struct sl_term *t, int in_fd, int out_fd, const char *prompt)
     raw.c_lflag &= (tcflag_t) ~(ICANON | ECHO | ISIG | IEXTEN);
     raw.c_cc[VMIN] = 1;
     raw.c_cc[VTIME] = 0;
-    if (tcsetattr(in_fd, TCSAFLUSH, &raw) < 0)
+    /* TCSADRAIN, not TCSAFLUSH: keys typed ahead (while connecting, say)
+     * are kept, not thrown away. */
+    if (tcsetattr(in_fd, TCSADRAIN, &raw) < 0)
         return -1;
     t->raw = true;
     return 0;
@@ -48,7 +50,7 @@ void sl_term_stop(struct sl_term *t)
     if (!t->raw)
         return;
     (void)sl_write_all(t->out_fd, CLEAR_ROW, sizeof CLEAR_ROW - 1);
-    (void)tcsetattr(t->in_fd, TCSAFLUSH, &t->saved);
+    (void)tcsetattr(t->in_fd, TCSADRAIN, &t->saved);
     t->raw = false;
 }
 
