@@ -255,6 +255,7 @@ class MessengerTerminal(unittest.TestCase):
 
     def test_incoming_datagram_does_not_clobber_the_half_typed_line(self):
         s = udp_socket()
+        self.addCleanup(s.close)
         t, port = self.start("127.0.0.1", str(s.getsockname()[1]))
         t.type("half typed 你好")
         t.wait(r"half typed 你好")
@@ -267,6 +268,7 @@ class MessengerTerminal(unittest.TestCase):
 
     def test_arrows_history_and_a_long_paste_arrive_whole(self):
         s = udp_socket()
+        self.addCleanup(s.close)
         t, _ = self.start("127.0.0.1", str(s.getsockname()[1]))
         t.type("世界")
         t.keys("Home")
