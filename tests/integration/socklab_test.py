@@ -5,8 +5,10 @@ wait for the one readiness line "listening on ADDR:PORT" on stderr (never a
 sleep), and check bytes end to end. Any sanitizer report in a program's
 stderr fails the test, as does a server that does not exit 0 on SIGTERM.
 """
+import itertools
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -228,3 +230,72 @@ def recv_until_eof(sock):
         if not chunk:
             return bytes(buf)
         buf.extend(chunk)
+
+
+_sessions = itertools.count()
+
+
+class Tmux:
+    """A program in a real terminal, used as a person would: keys typed with
+    tmux send-keys, the screen read back with capture-pane. Each session has
+    its own tmux server (-L), so tests never meet a user's tmux or each other."""
+
+    def __init__(self, testcase, argv, cols=100, rows=20, env=None):
+        if shutil.which("tmux") is None:
+            testcase.skipTest("tmux not installed")
+        self.testcase = testcase
+        name = f"socklab-{os.getpid()}-{next(_sessions)}"
+        self.tmux = ["tmux", "-u", "-L", name, "-f", "/dev/null"]
+        env = dict(os.environ, NO_COLOR="1", **(env or {}))
+        # The shell tells how the program ended and keeps the pane open
+        # (tmux's own pane_dead_status is not always filled in).
+        command = " ".join(shlex.quote(a) for a in argv) + '; echo "[exit $?]"; exec sleep 3600'
+        subprocess.run(self.tmux + ["new-session", "-d", "-s", name, "-x", str(cols), "-y",
+                                    str(rows), command], check=True, env=env)
+        testcase.addCleanup(subprocess.run, self.tmux + ["kill-server"],
+                            stderr=subprocess.DEVNULL)
+
+    def type(self, text):
+        """Types TEXT literally (a paste, as far as the program can tell)."""
+        subprocess.run(self.tmux + ["send-keys", "-l", text], check=True)
+
+    def keys(self, *names):
+        """Presses keys by tmux name: Enter, Left, Home, Up, BSpace, DC, C-c..."""
+        subprocess.run(self.tmux + ["send-keys", *names], check=True)
+
+    def screen(self):
+        return subprocess.run(self.tmux + ["capture-pane", "-p"], stdout=subprocess.PIPE,
+                              check=True).stdout.decode()
+
+    def cursor_x(self):
+        return int(subprocess.run(self.tmux + ["display-message", "-p", "#{cursor_x}"],
+                                  stdout=subprocess.PIPE, check=True).stdout)
+
+    def wait_exit(self, timeout=10.0):
+        """Waits until the program has ended; returns its exit status. A
+        sanitizer report on the screen fails the test."""
+        screen = self.wait(r"^\[exit \d+\]$", timeout)
+        check_sanitizers(self.testcase, screen, "the program in tmux")
+        return int(re.search(r"^\[exit (\d+)\]$", screen, re.M).group(1))
+
+    def last_line(self):
+        return [line for line in self.screen().splitlines() if line.strip()][-1]
+
+    def wait(self, pattern, timeout=10.0):
+        """Waits until the screen matches the regex PATTERN; returns the screen."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            s = self.screen()
+            if re.search(pattern, s, re.M):
+                return s
+            time.sleep(0.05)
+        self.testcase.fail(f"no /{pattern}/ on screen:\n{self.screen()}")
+
+    def wait_last_line(self, want, timeout=10.0):
+        """Waits until the last non-empty row is exactly WANT."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if self.last_line() == want:
+                return
+            time.sleep(0.05)
+        self.testcase.assertEqual(self.last_line(), want, self.screen())

@@ -10,7 +10,7 @@ import subprocess
 import time
 import unittest
 
-from socklab_test import Server, connect, run, tool
+from socklab_test import Server, Tmux, connect, run, tool
 
 
 class Peer:
@@ -390,47 +390,77 @@ class ChatClientTest(unittest.TestCase):
 
 
 class ChatTerminalTest(unittest.TestCase):
-    """The interactive client in a real terminal (tmux)."""
+    """The interactive client in a real terminal (tmux), typed into as a person types."""
+
+    def client(self):
+        self.srv = Server(self, "tcpchat-server")
+        t = Tmux(self, [tool("tcpchat-client"), "-p", str(self.srv.port), "-n", "typist"])
+        t.wait(r"you are now known as typist")
+        other = Peer(self.srv.port)
+        self.addCleanup(other.close)
+        return t, other
+
+    def leave(self, t, other):
+        t.keys("C-c")
+        other.expect(rb"^\*\*\* typist left$")
+        self.assertEqual(t.wait_exit(), 0)
 
     def test_incoming_line_keeps_half_typed_input(self):
-        if shutil.which("tmux") is None:
-            self.skipTest("tmux not installed")
-        srv = Server(self, "tcpchat-server")
-        session = f"socklab-{os.getpid()}"
-        env = dict(os.environ, NO_COLOR="1")
-        subprocess.run(["tmux", "kill-session", "-t", session], stderr=subprocess.DEVNULL)
-        subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "100", "-y", "20",
-                        f"{tool('tcpchat-client')} -p {srv.port} -n typist"], check=True, env=env)
-        self.addCleanup(subprocess.run, ["tmux", "kill-session", "-t", session],
-                        stderr=subprocess.DEVNULL)
-
-        def screen():
-            return subprocess.run(["tmux", "capture-pane", "-p", "-t", session],
-                                  stdout=subprocess.PIPE, check=True).stdout.decode()
-
-        def wait_screen(pattern):
-            end = time.monotonic() + 10
-            while time.monotonic() < end:
-                s = screen()
-                if re.search(pattern, s, re.M):
-                    return s
-                time.sleep(0.05)
-            self.fail(f"no /{pattern}/ on screen:\n{screen()}")
-
-        wait_screen(r"you are now known as typist")
-        subprocess.run(["tmux", "send-keys", "-t", session, "-l", "half typed 你好吗"], check=True)
-        subprocess.run(["tmux", "send-keys", "-t", session, "BSpace"], check=True)
-        wait_screen(r"^> half typed 你好$")
-        other = Peer(srv.port)
+        t, other = self.client()
+        t.type("half typed 你好吗")
+        t.keys("BSpace")
+        t.wait(r"^> half typed 你好$")
         other.send("an incoming message")
-        s = wait_screen(r"\d\d:\d\d guest\d+: an incoming message")
-        lines = [l for l in s.splitlines() if l.strip()]
-        self.assertEqual(lines[-1], "> half typed 你好")  # the typed text, intact, below it
-        subprocess.run(["tmux", "send-keys", "-t", session, "Enter"], check=True)
+        t.wait(r"\d\d:\d\d guest\d+: an incoming message")
+        t.wait_last_line("> half typed 你好")  # the typed text, intact, below it
+        t.keys("Enter")
         other.expect("^typist: half typed 你好$".encode())
-        subprocess.run(["tmux", "send-keys", "-t", session, "C-c"], check=True)
-        other.expect(rb"^\*\*\* typist left$")
-        other.close()
+        self.leave(t, other)
+
+    def test_pasted_line_over_the_limit_is_refused_visibly_and_nothing_sent(self):
+        # 1,400 x 长 is 4,200 bytes, over the 4,096 a line may have. Once the
+        # client cut it to 1,365 长 + U+FFFD and sent that without a word.
+        t, other = self.client()
+        t.type("长" * 1400)
+        t.wait(r"line too long \(over 4096 bytes\): it will not be sent")
+        t.keys("Enter")
+        t.wait(r"line too long \(4200 bytes, over 4096\): not sent")
+        t.type("短的一行")
+        t.keys("Enter")
+        other.expect("^typist: 短的一行$".encode())
+        self.assertFalse([l for l in other.seen if "长".encode() in l], other.seen)
+        self.assertNotIn("长", t.screen())  # not even on the prompt row any more
+        self.leave(t, other)
+
+    def test_arrows_home_end_and_history(self):
+        t, other = self.client()
+        t.type("世界")
+        t.keys("Home")
+        t.type("你好，")
+        t.keys("End")
+        t.type("!")
+        t.keys("Left", "Left")  # over "!" and "界": the cursor sits before 界
+        t.wait(r"^> 你好，世界!$")
+        self.assertEqual(t.cursor_x(), 2 + 2 * 4)  # "> " then four wide characters
+        t.keys("BSpace")  # takes 世, whole
+        t.keys("C-e")
+        t.type("?")
+        t.keys("C-a", "DC")  # Delete takes 你, whole
+        t.keys("Enter")
+        other.expect("^typist: 好，界!\\?$".encode())
+        t.type("second line")
+        t.keys("Enter")
+        other.expect(rb"^typist: second line$")
+        t.type("half typed")
+        t.keys("Up", "Up")
+        t.wait(r"^> 好，界!\?$")
+        t.keys("Down")
+        t.wait(r"^> second line$")
+        t.keys("Down")  # past the newest: the half-typed line comes back
+        t.wait(r"^> half typed$")
+        t.keys("C-u", "Up", "Up", "Enter")  # a recalled line goes out again
+        other.expect("^typist: 好，界!\\?$".encode())
+        self.leave(t, other)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 # labels: threaded
 import os
 import re
+import select
 import shutil
 import signal
 import socket
@@ -10,7 +11,7 @@ import tempfile
 import time
 import unittest
 
-from socklab_test import BIN, Server, check_sanitizers, netns_unavailable, run, tool
+from socklab_test import BIN, Server, Tmux, check_sanitizers, netns_unavailable, run, tool
 from udp_relay import ImpairmentRelay, parse_report
 
 
@@ -20,6 +21,31 @@ def udp_socket(host="127.0.0.1"):
     s.bind((host, 0))
     s.settimeout(10)
     return s
+
+
+def start_nc(testcase, *args):
+    """netcat-openbsd's `nc -u ARGS`, pipes on stdin and stdout."""
+    nc = shutil.which("nc")
+    if not nc:
+        testcase.skipTest("netcat-openbsd not installed")
+    p = subprocess.Popen([nc, "-u", *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL)
+    for done in (p.stdout.close, p.stdin.close, p.wait, p.kill):  # run last to first
+        testcase.addCleanup(done)
+    return p
+
+
+def read_upto(pipe, n, timeout=5.0):
+    """What PIPE gives within TIMEOUT seconds, stopping at N bytes: a peer
+    that sends less than expected fails the test instead of hanging it."""
+    got = b""
+    end = time.monotonic() + timeout
+    while len(got) < n and select.select([pipe], [], [], max(0, end - time.monotonic()))[0]:
+        chunk = os.read(pipe.fileno(), n - len(got))
+        if not chunk:
+            break
+        got += chunk
+    return got
 
 
 class Messenger(unittest.TestCase):
@@ -49,45 +75,57 @@ class Messenger(unittest.TestCase):
         p = run(self, "udppeer", "-p", "0", "127.0.0.1", str(port),
                 input=b"\n".join(lines) + b"\n", check_rc=0)
         got = [s.recvfrom(65536)[0] for _ in lines]
-        self.assertEqual(got, lines)  # one datagram per line, no newline
+        self.assertEqual(got, [line + b"\n" for line in lines])  # a datagram per line, ending it
         self.assertEqual(p.stdout, b"")
 
+    def nc(self, *args):
+        return start_nc(self, *args)
+
     def test_nc_as_the_peer_both_ways(self):
-        nc = shutil.which("nc")
-        if not nc:
-            self.skipTest("netcat-openbsd not installed")
-        # nc listens; udppeer sends to it, nc answers on the same "connection".
+        # A trailing newline ends a message both ways. Once nc printed
+        # udppeer's lines glued together ("从 udppeer第二行") and udppeer
+        # showed nc's newline as a blank line (or "^J" on a terminal).
         s = udp_socket()
         port = s.getsockname()[1]
         s.close()
-        ncp = subprocess.Popen([nc, "-u", "-l", "127.0.0.1", str(port)], stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        self.addCleanup(ncp.kill)
+        ncp = self.nc("-l", "127.0.0.1", str(port))
         time.sleep(0.3)
-        u = self.peer("--raw", "127.0.0.1", str(port))
-        u.proc.stdin.write("从 udppeer\n".encode())
+        u = self.peer("127.0.0.1", str(port))
+        u.proc.stdin.write("从 udppeer\n第二行\n".encode())
         u.proc.stdin.flush()
-        self.assertEqual(ncp.stdout.read1(100), "从 udppeer".encode())  # no newline: one datagram
+        want = "从 udppeer\n第二行\n".encode()
+        self.assertEqual(read_upto(ncp.stdout, len(want)), want)
         ncp.stdin.write("从 nc\n".encode())
         ncp.stdin.flush()
-        u.wait_stdout("^从 nc\n\n?".encode())
+        u.wait_stdout("^从 nc\n".encode())
+        ncp.stdin.write("再来\n".encode())
+        ncp.stdin.flush()
+        u.wait_stdout("再来\n".encode())
+        self.assertEqual(u.stdout, "从 nc\n再来\n".encode())  # no blank lines
         u.proc.stdin.close()
         self.assertEqual(u.stop(), 0)
-        ncp.kill()
-        # udppeer listens; nc sends and reads the answer.
+
+    def test_raw_sends_the_line_alone_to_nc(self):
         v = self.peer("--raw")
-        ncp2 = subprocess.Popen([nc, "-u", "-w", "3", "127.0.0.1", str(v.port)],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE)
-        self.addCleanup(ncp2.kill)
-        ncp2.stdin.write("问候\n".encode())
-        ncp2.stdin.flush()
+        ncp = self.nc("-w", "3", "127.0.0.1", str(v.port))
+        ncp.stdin.write("问候\n".encode())
+        ncp.stdin.flush()
         v.wait_stdout("^问候\n".encode())
         v.proc.stdin.write(b"answer\n")
         v.proc.stdin.flush()
-        self.assertEqual(ncp2.stdout.read1(100), b"answer")
+        self.assertEqual(read_upto(ncp.stdout, 7, timeout=1), b"answer")  # --raw: no newline
         v.proc.stdin.close()
         self.assertEqual(v.stop(), 0)
+
+    def test_one_newline_is_taken_off_crlf_too(self):
+        u = self.peer("--raw")
+        s = udp_socket()
+        for payload in (b"lf\n", b"crlf\r\n", b"two\n\n", b"none", b"\n"):
+            s.sendto(payload, ("127.0.0.1", u.port))
+        u.wait_stdout(rb"none\n\n")
+        self.assertEqual(u.stdout, b"lf\ncrlf\ntwo\n\nnone\n\n")
+        u.proc.stdin.close()
+        self.assertEqual(u.stop(), 0)
 
     def test_several_peers_each_get_every_line(self):
         socks = [udp_socket() for _ in range(3)]
@@ -97,7 +135,7 @@ class Messenger(unittest.TestCase):
         run(self, "udppeer", "-p", "0", *args, "127.0.0.1", str(socks[2].getsockname()[1]),
             input=b"one\ntwo\n", check_rc=0)
         for s in socks:
-            self.assertEqual([s.recvfrom(100)[0] for _ in range(2)], [b"one", b"two"])
+            self.assertEqual([s.recvfrom(100)[0] for _ in range(2)], [b"one\n", b"two\n"])
 
     def test_no_peer_yet_is_reported_not_silent(self):
         p = run(self, "udppeer", "-p", "0", input=b"into the void\n")
@@ -122,7 +160,7 @@ class Messenger(unittest.TestCase):
         proc.stdin.write(b"ping\n")
         proc.stdin.flush()
         data, addr = s.recvfrom(100)
-        self.assertEqual(data, b"ping")
+        self.assertEqual(data, b"ping\n")
         s.sendto("\x1b[2J中文\x07".encode(), addr)
         time.sleep(0.3)
         proc.stdin.close()
@@ -161,7 +199,7 @@ class Messenger(unittest.TestCase):
                 input=b"small\n" + big + b"\n" + b"y" * 65600 + b"\nafter\n")
         self.assertEqual(p.returncode, 1)
         self.assertIn(b"too long for one datagram", p.stderr)
-        self.assertEqual([s.recvfrom(100)[0] for _ in range(2)], [b"small", b"after"])
+        self.assertEqual([s.recvfrom(100)[0] for _ in range(2)], [b"small\n", b"after\n"])
 
     def test_unreachable_peer_is_reported_and_the_program_keeps_running(self):
         s = udp_socket()
@@ -177,7 +215,7 @@ class Messenger(unittest.TestCase):
         s.settimeout(10)
         u.proc.stdin.write(b"second\n")
         u.proc.stdin.flush()
-        self.assertEqual(s.recvfrom(100)[0], b"second")
+        self.assertEqual(s.recvfrom(100)[0], b"second")  # --raw: no newline
         u.proc.stdin.close()
         # Exit 1 all the same: the first line went nowhere.
         self.assertEqual(u.stop(), 1)
@@ -201,6 +239,71 @@ class Messenger(unittest.TestCase):
             p = run(self, "udppeer", "--trace", *args)
             steps = [int(n) for n in re.findall(rf"^\[(\d+)/{total}\]", p.stderr.decode(), re.M)]
             self.assertEqual(steps, list(range(1, total + 1)), p.stderr)
+
+
+class MessengerTerminal(unittest.TestCase):
+    """udppeer in a real terminal (tmux), typed into as a person types."""
+
+    def start(self, *args):
+        t = Tmux(self, [tool("udppeer"), "-p", "0", "-b", "127.0.0.1", *args])
+        port = int(re.search(r"listening on 127\.0\.0\.1:(\d+)", t.wait(r"listening on")).group(1))
+        return t, port
+
+    def quit(self, t):
+        t.keys("C-c")
+        self.assertEqual(t.wait_exit(), 0)  # Ctrl-C: a clean end, nothing failed
+
+    def test_incoming_datagram_does_not_clobber_the_half_typed_line(self):
+        s = udp_socket()
+        self.addCleanup(s.close)
+        t, port = self.start("127.0.0.1", str(s.getsockname()[1]))
+        t.type("half typed 你好")
+        t.wait(r"half typed 你好")
+        s.sendto("incoming 消息\n".encode(), ("127.0.0.1", port))
+        t.wait(r"127\.0\.0\.1:\d+: incoming 消息")
+        t.wait_last_line("> half typed 你好")  # intact, below what arrived
+        t.keys("Enter")
+        self.assertEqual(s.recvfrom(100)[0], "half typed 你好\n".encode())
+        self.quit(t)
+
+    def test_arrows_history_and_a_long_paste_arrive_whole(self):
+        s = udp_socket()
+        self.addCleanup(s.close)
+        t, _ = self.start("127.0.0.1", str(s.getsockname()[1]))
+        t.type("世界")
+        t.keys("Home")
+        t.type("你好 ")
+        t.keys("End")
+        t.type("!")
+        t.keys("Left", "BSpace", "Enter")  # Backspace takes 界, whole
+        self.assertEqual(s.recvfrom(100)[0], "你好 世!\n".encode())
+        # 1,400 x 长 fits a datagram: it goes whole, nothing cut.
+        t.type("长" * 1400)
+        t.keys("Enter")
+        self.assertEqual(s.recvfrom(65536)[0], ("长" * 1400 + "\n").encode())
+        t.type("draft")
+        t.keys("Up", "Up")
+        t.wait(r"^> 你好 世!$")
+        t.keys("Down", "Down")
+        t.wait_last_line("> draft")
+        t.keys("C-u", "Up", "Up", "Enter")
+        self.assertEqual(s.recvfrom(100)[0], "你好 世!\n".encode())
+        self.quit(t)
+
+    def test_nc_messages_show_without_their_newline(self):
+        # Once "127.0.0.1:PORT: 来自nc^J", and nc got the answer unended.
+        t, port = self.start()
+        ncp = start_nc(self, "127.0.0.1", str(port))
+        ncp.stdin.write("来自nc\n".encode())
+        ncp.stdin.flush()
+        screen = t.wait(r"127\.0\.0\.1:\d+: 来自nc")
+        self.assertNotIn("^J", screen)
+        self.assertRegex(screen, r"(?m)^127\.0\.0\.1:\d+: 来自nc$")
+        t.type("回答")
+        t.keys("Enter")
+        want = "回答\n".encode()
+        self.assertEqual(read_upto(ncp.stdout, len(want)), want)
+        self.quit(t)
 
 
 class Namespace(unittest.TestCase):

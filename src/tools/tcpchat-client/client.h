@@ -8,24 +8,24 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include <termios.h>
 
 #include "socklab/chat_proto.h" /* SL_CHAT_LINE_MAX: what the server accepts per line */
 #include "socklab/err.h"
+#include "socklab/lineedit.h"
+#include "socklab/term.h"
 
 #define CHAT_RECV_LINE_MAX (16 * 1024) /* server lines: a nick + sanitised text */
+#define CHAT_HISTORY_MAX 100           /* lines Up/Down can recall */
 
 struct chat_ui {
     const char *prog;
     int fd;               /* the connection */
-    bool editor;          /* stdin and stdout are terminals: our own line editor */
+    bool editor;          /* stdin and stdout are terminals: the line editor */
     bool decorate;        /* stdout is a terminal: timestamps, sanitising */
     bool color;           /* ... and colours (unless NO_COLOR) */
     pthread_mutex_t lock; /* terminal output and the line being typed */
-    char edit[SL_CHAT_LINE_MAX];
-    size_t edit_len;
-    struct termios saved;
-    bool raw;
+    struct sl_lineedit le;
+    struct sl_term term;    /* raw mode while the editor runs */
     atomic_bool input_done; /* the user is done: EOF, Ctrl-D, Ctrl-C or /quit */
 };
 

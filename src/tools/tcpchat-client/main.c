@@ -38,8 +38,10 @@ static void usage(const char *prog)
            "      --step            pause before each step until Enter (or SIGUSR1)\n"
            "  -h, --help            show this help and exit\n"
            "      --version         show the version and exit\n\n"
-           "Keys on a terminal: Enter sends, Backspace deletes a character, Ctrl-U\n"
-           "clears the line, Ctrl-D (on an empty line) or Ctrl-C leaves.\n"
+           "Keys on a terminal: Enter sends, Left/Right, Home/End (Ctrl-A/Ctrl-E) move,\n"
+           "Backspace/Delete delete a character, Up/Down recall earlier lines, Ctrl-U\n"
+           "clears the line, Ctrl-D (on an empty line) or Ctrl-C leaves. A line over\n"
+           "4096 bytes is refused whole, with a notice: never cut.\n"
            "Colours are off when NO_COLOR is set or output is not a terminal.\n",
            prog);
 }

@@ -1,6 +1,6 @@
 /* The input thread, as in the notes: wait for the user to type a line and
- * send it. From a pipe, lines are read as they come; on a terminal, a small
- * line editor collects the keys (the terminal is in raw mode). */
+ * send it. From a pipe, lines are read as they come; on a terminal, the
+ * library's line editor collects the keys (the terminal is in raw mode). */
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -9,7 +9,6 @@
 #include "client.h"
 #include "socklab/io.h"
 #include "socklab/linereader.h"
-#include "socklab/utf8.h"
 
 /* Sends LINE + LF. Returns 0 or -1 (the receiver reports the failure). */
 static int send_line(struct chat_ui *ui, const char *line, size_t len)
@@ -65,76 +64,64 @@ static void send_piped(struct chat_ui *ui)
     sl_lr_free(&lr);
 }
 
-/* Handles one key byte in the editor. Returns false when the user leaves. */
-static bool edit_key(struct chat_ui *ui, unsigned char c, int *escape)
+/* Acts on what one key did. Returns false when the user leaves. */
+static bool after_key(struct chat_ui *ui, enum sl_le_event ev, const char *line, size_t len,
+                      size_t refused)
 {
-    if (*escape) { /* swallow ESC [ ... final byte (arrow keys and such) */
-        if (*escape == 1 && c != '[' && c != 'O')
-            *escape = 0;
-        else if (*escape == 2 && c >= 0x40 && c <= 0x7E)
-            *escape = 0;
-        else
-            *escape = 2;
+    switch (ev) {
+    case SL_LE_LINE:
+        if (len == 0)
+            return true;
+        ui_show_own(ui, line, len);
+        return send_input_line(ui, line, len);
+    case SL_LE_TOO_LONG: /* said at once: a paste may not end with Enter */
+        ui_message(ui, "line too long (over %d bytes): it will not be sent; Ctrl-U clears it",
+                   SL_CHAT_LINE_MAX);
         return true;
-    }
-    switch (c) {
-    case 0x1B:
-        *escape = 1;
+    case SL_LE_REFUSED:
+        ui_message(ui, "line too long (%zu bytes, over %d): not sent", refused, SL_CHAT_LINE_MAX);
         return true;
-    case 0x03: /* Ctrl-C */
+    case SL_LE_EOF:
+    case SL_LE_INTERRUPT:
         return false;
-    case 0x04: /* Ctrl-D: leave on an empty line, as a shell does */
-        return ui->edit_len > 0;
-    case '\r':
-    case '\n': {
-        pthread_mutex_lock(&ui->lock);
-        char line[SL_CHAT_LINE_MAX];
-        size_t len = ui->edit_len;
-        memcpy(line, ui->edit, len);
-        ui->edit_len = 0;
-        pthread_mutex_unlock(&ui->lock);
-        if (len > 0) {
-            ui_show_own(ui, line, len);
-            if (!send_input_line(ui, line, len))
-                return false;
-        }
+    default:
         return true;
     }
-    case 0x7F:
-    case 0x08: /* backspace: a whole UTF-8 character */
+}
+
+/* Feeds keys to the line editor. Returns false when the user leaves. */
+static bool edit_keys(struct chat_ui *ui, const unsigned char *keys, size_t n)
+{
+    bool redraw = false;
+    for (size_t i = 0; i < n; i++) {
+        char line[SL_CHAT_LINE_MAX];
+        size_t len = 0;
         pthread_mutex_lock(&ui->lock);
-        ui->edit_len -= sl_utf8_last_char_len(ui->edit, ui->edit_len);
+        enum sl_le_event ev = sl_le_key(&ui->le, keys[i]);
+        if (ev == SL_LE_LINE) {
+            const char *done = sl_le_done_line(&ui->le, &len);
+            memcpy(line, done, len);
+        }
+        size_t refused = ui->le.refused_len;
         pthread_mutex_unlock(&ui->lock);
-        break;
-    case 0x15: /* Ctrl-U: clear the line */
-        pthread_mutex_lock(&ui->lock);
-        ui->edit_len = 0;
-        pthread_mutex_unlock(&ui->lock);
-        break;
-    default:
-        if (c < 0x20 && c != '\t')
-            return true; /* other control keys do nothing */
-        pthread_mutex_lock(&ui->lock);
-        if (ui->edit_len < SL_CHAT_LINE_MAX)
-            ui->edit[ui->edit_len++] = (char)c;
-        pthread_mutex_unlock(&ui->lock);
+        redraw |= ev == SL_LE_CHANGED;
+        /* The line goes out unlocked: a slow server never holds up the display. */
+        if (!after_key(ui, ev, line, len, refused))
+            return false;
     }
-    ui_redraw_edit(ui);
+    if (redraw)
+        ui_redraw_edit(ui);
     return true;
 }
 
 static void send_typed(struct chat_ui *ui)
 {
-    unsigned char keys[256];
-    int escape = 0;
+    unsigned char keys[4096];
     ui_redraw_edit(ui);
     for (;;) {
         ssize_t n = sl_read_some(STDIN_FILENO, keys, sizeof keys);
-        if (n <= 0)
+        if (n <= 0 || !edit_keys(ui, keys, (size_t)n))
             return;
-        for (ssize_t i = 0; i < n; i++)
-            if (!edit_key(ui, keys[i], &escape))
-                return;
     }
 }
 

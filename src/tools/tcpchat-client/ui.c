@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,69 +19,31 @@ int ui_init(struct chat_ui *ui, const char *prog, int fd)
 {
     ui->prog = prog;
     ui->fd = fd;
-    ui->edit_len = 0;
-    ui->raw = false;
     atomic_init(&ui->input_done, false);
     ui->decorate = isatty(STDOUT_FILENO);
-    ui->editor = ui->decorate && isatty(STDIN_FILENO);
     const char *no_color = getenv("NO_COLOR");
     ui->color = ui->decorate && (no_color == NULL || no_color[0] == '\0');
+    if (sl_le_init(&ui->le, SL_CHAT_LINE_MAX, CHAT_HISTORY_MAX) < 0)
+        return -1;
     if (pthread_mutex_init(&ui->lock, NULL) != 0)
         return -1;
-    if (ui->editor && tcgetattr(STDIN_FILENO, &ui->saved) == 0) {
-        /* Byte-at-a-time input without echo: we draw the line ourselves.
-         * ISIG off too: Ctrl-C arrives as a byte and leaves cleanly. */
-        struct termios raw = ui->saved;
-        raw.c_lflag &= (tcflag_t) ~(ICANON | ECHO | ISIG | IEXTEN);
-        raw.c_cc[VMIN] = 1;
-        raw.c_cc[VTIME] = 0;
-        if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) == 0)
-            ui->raw = true;
-    }
-    ui->editor = ui->raw;
+    /* On a terminal we draw the line ourselves (raw mode: no echo, keys one
+     * at a time, Ctrl-C a key that leaves cleanly); piped, lines as they come. */
+    ui->editor = sl_term_start(&ui->term, STDIN_FILENO, STDOUT_FILENO, PROMPT) == 0;
     return 0;
 }
 
 void ui_restore(struct chat_ui *ui)
 {
     pthread_mutex_lock(&ui->lock);
-    if (ui->raw) {
-        (void)sl_write_all(STDOUT_FILENO, "\r\033[K", 4);
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &ui->saved);
-        ui->raw = false;
-    }
+    sl_term_stop(&ui->term);
     pthread_mutex_unlock(&ui->lock);
-}
-
-/* Appends to BUF the tail of the typed line that fits the terminal. */
-static size_t render_edit(struct chat_ui *ui, char *buf)
-{
-    struct winsize ws;
-    size_t cols = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 10 ? ws.ws_col : 80;
-    size_t room = cols - sizeof PROMPT; /* keep the cursor on this row */
-    /* Walk back from the end, a character at a time, while it fits. */
-    size_t start = ui->edit_len, width = 0;
-    while (start > 0) {
-        size_t k = sl_utf8_last_char_len(ui->edit, start);
-        size_t w = sl_utf8_width(ui->edit + start - k, k);
-        if (width + w > room)
-            break;
-        width += w;
-        start -= k;
-    }
-    size_t n = 0;
-    memcpy(buf + n, "\r\033[K" PROMPT, 4 + sizeof PROMPT - 1);
-    n += 4 + sizeof PROMPT - 1;
-    memcpy(buf + n, ui->edit + start, ui->edit_len - start);
-    return n + ui->edit_len - start;
 }
 
 void ui_redraw_edit(struct chat_ui *ui)
 {
-    char buf[SL_CHAT_LINE_MAX + 64];
     pthread_mutex_lock(&ui->lock);
-    if (ui->raw)
-        (void)sl_write_all(STDOUT_FILENO, buf, render_edit(ui, buf));
+    (void)sl_term_draw(&ui->term, &ui->le);
     pthread_mutex_unlock(&ui->lock);
 }
 
@@ -130,16 +91,12 @@ static size_t decorate(struct chat_ui *ui, const char *line, size_t len, char *o
 
 static void show(struct chat_ui *ui, const char *line, size_t len, bool own)
 {
-    size_t cap = SL_SANITIZED_MAX(len) + SL_CHAT_LINE_MAX + 128;
+    size_t cap = SL_SANITIZED_MAX(len) + 128;
     char *out = malloc(cap);
     if (out == NULL)
         return;
     size_t n = 0;
     pthread_mutex_lock(&ui->lock);
-    if (ui->raw) {
-        memcpy(out, "\r\033[K", 4);
-        n = 4;
-    }
     if (!ui->decorate) {
         memcpy(out + n, line, len); /* piped: the bytes as they came */
         n += len;
@@ -151,9 +108,7 @@ static void show(struct chat_ui *ui, const char *line, size_t len, bool own)
         n += decorate(ui, line, len, out + n);
     }
     out[n++] = '\n';
-    if (ui->raw)
-        n += render_edit(ui, out + n);
-    (void)sl_write_all(STDOUT_FILENO, out, n);
+    (void)sl_term_print_above(&ui->term, &ui->le, STDOUT_FILENO, out, n);
     pthread_mutex_unlock(&ui->lock);
     free(out);
 }
@@ -176,16 +131,9 @@ void ui_message(struct chat_ui *ui, const char *fmt, ...)
     int n = snprintf(line, sizeof line, "%s: ", ui->prog);
     n += vsnprintf(line + n, sizeof line - (size_t)n - 2, fmt, ap);
     va_end(ap);
-    if (n > (int)sizeof line - 2)
-        n = (int)sizeof line - 2;
+    if (n > (int)sizeof line - 3) /* cut by vsnprintf */
+        n = (int)sizeof line - 3;
     pthread_mutex_lock(&ui->lock);
-    if (ui->raw)
-        (void)sl_write_all(STDOUT_FILENO, "\r\033[K", 4);
-    line[n++] = '\n';
-    (void)sl_write_all(STDERR_FILENO, line, (size_t)n);
-    if (ui->raw) {
-        char buf[SL_CHAT_LINE_MAX + 64];
-        (void)sl_write_all(STDOUT_FILENO, buf, render_edit(ui, buf));
-    }
+    (void)sl_term_print_above(&ui->term, &ui->le, STDERR_FILENO, line, (size_t)n);
     pthread_mutex_unlock(&ui->lock);
 }

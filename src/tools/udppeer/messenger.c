@@ -1,9 +1,15 @@
 /* The messenger's loop: one thread, poll() on the keyboard and the socket,
- * as the notes' UDP peer ("去中心化, 点对点": each side binds and talks). */
+ * as the notes' UDP peer ("去中心化, 点对点": each side binds and talks).
+ * A message is a line: sent with its newline (unless --raw), and one
+ * trailing newline is taken off when a datagram is shown, so `nc -u` peers
+ * see lines and are seen as lines. On a terminal the keys go through the
+ * library's line editor: what arrives is printed above the line being
+ * typed, never into it. */
 #include "messenger.h"
 
 #include <errno.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +34,31 @@ struct messenger {
     bool show_sender; /* a terminal without --raw: "ADDR: text" */
     unsigned char *buf;
     char *clean;
+    char *out; /* a line and its newline: the datagram sent */
     bool failed;
+    bool editor; /* stdin and stdout are terminals: the line editor runs */
+    struct sl_lineedit le;
+    struct sl_term term;
 };
+
+#define PROMPT "> "
+#define LINE_MAX_PIPED 65536 /* longer than any datagram: refused before sendto() */
+#define HISTORY_MAX 100
+
+/* "PROG: message" on stderr, above the line being typed. */
+static void note(struct messenger *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(struct messenger *m, const char *fmt, ...)
+{
+    char text[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = snprintf(text, sizeof text, "%s: ", m->prog);
+    n += vsnprintf(text + n, sizeof text - (size_t)n, fmt, ap);
+    va_end(ap);
+    if (n > (int)sizeof text - 1) /* cut by vsnprintf */
+        n = (int)sizeof text - 1;
+    (void)sl_term_print_above(&m->term, &m->le, STDERR_FILENO, text, (size_t)n);
+}
 
 /* Reports every ICMP error queued on the socket: UDP's only news that a
  * datagram went nowhere. */
@@ -42,23 +71,29 @@ static void report_icmp_errors(struct messenger *m)
     while ((e = sl_udp_take_error(m->fd, &who, &len)) != 0) {
         sl_format_addr((struct sockaddr *)&who, len, name, sizeof name);
         if (e == ECONNREFUSED)
-            sl_cli_log(m->prog, "%s: port unreachable (ICMP): nothing listens there", name);
+            note(m, "%s: port unreachable (ICMP): nothing listens there", name);
         else
-            sl_cli_log(m->prog, "%s: %s (ICMP)", name, strerror(e));
+            note(m, "%s: %s (ICMP)", name, strerror(e));
         m->failed = true;
     }
 }
 
+/* Sends LINE as one datagram to every peer: with its newline, unless --raw. */
 static void send_line(struct messenger *m, const char *line, size_t len)
 {
     char name[SL_ADDRSTRLEN];
     const struct peer *to = m->peers;
     size_t n = m->npeers;
 
+    memcpy(m->out, line, len);
+    if (!m->opt->raw)
+        m->out[len++] = '\n';
+    line = m->out;
+
     if (n == 0) {
         if (!m->have_last) {
-            sl_cli_log(m->prog, "no peer yet: line not sent (name a peer, or wait until "
-                                "someone writes to you)");
+            note(m, "no peer yet: line not sent (name a peer, or wait until "
+                    "someone writes to you)");
             m->failed = true;
             return;
         }
@@ -84,16 +119,18 @@ static void send_line(struct messenger *m, const char *line, size_t len)
             continue;
         sl_format_addr((const struct sockaddr *)&to[i].addr, to[i].len, name, sizeof name);
         if (errno == EMSGSIZE)
-            sl_cli_log(m->prog, "line of %zu bytes is too long for one datagram to %s (max %d)",
-                       len, name, sl_udp_max_payload(m->fd));
+            note(m, "line of %zu bytes is too long for one datagram to %s (max %d)", len, name,
+                 sl_udp_max_payload(m->fd));
         else
-            sl_cli_log(m->prog, "sendto %s: %s", name, strerror(errno));
+            note(m, "sendto %s: %s", name, strerror(errno));
         m->failed = true;
     }
 }
 
-/* Reads what stdin has: returns false at end of input. */
-static bool read_input(struct messenger *m, struct sl_linereader *lr)
+enum input_state { INPUT_OPEN, INPUT_ENDED, INPUT_STOP /* Ctrl-C in the editor */ };
+
+/* Reads the lines piped in that stdin has. */
+static enum input_state read_lines(struct messenger *m, struct sl_linereader *lr)
 {
     const char *line;
     size_t len;
@@ -103,21 +140,88 @@ static bool read_input(struct messenger *m, struct sl_linereader *lr)
             send_line(m, line, len);
             break;
         case SL_LINE_TOOLONG:
-            sl_cli_log(m->prog,
-                       "line longer than %zu bytes: too long for one datagram, "
-                       "not sent",
-                       lr->max_line);
+            note(m,
+                 "line longer than %zu bytes: too long for one datagram, "
+                 "not sent",
+                 lr->max_line);
             m->failed = true;
             break;
         case SL_LINE_EOF:
-            return false;
+            return INPUT_ENDED;
         case SL_LINE_ERROR:
-            sl_cli_log(m->prog, "reading input: %s", strerror(errno));
+            note(m, "reading input: %s", strerror(errno));
             m->failed = true;
-            return false;
+            return INPUT_ENDED;
         }
     } while (sl_lr_line_buffered(lr));
-    return true;
+    return INPUT_OPEN;
+}
+
+/* Shows the line just typed above the prompt row, as "> line". */
+static void echo_own(struct messenger *m, const char *line, size_t len)
+{
+    size_t n = sizeof PROMPT - 1;
+    memcpy(m->out, PROMPT, n);
+    memcpy(m->out + n, line, len);
+    n += len;
+    m->out[n++] = '\n';
+    (void)sl_term_print_above(&m->term, &m->le, STDOUT_FILENO, m->out, n);
+}
+
+/* Acts on what one key did in the line editor. */
+static enum input_state after_key(struct messenger *m, enum sl_le_event ev)
+{
+    const char *line;
+    size_t len;
+    switch (ev) {
+    case SL_LE_LINE:
+        line = sl_le_done_line(&m->le, &len);
+        echo_own(m, line, len);
+        send_line(m, line, len);
+        return INPUT_OPEN;
+    case SL_LE_TOO_LONG: /* said at once: a paste may not end with Enter */
+        note(m,
+             "line too long for one datagram (over %zu bytes): it will not be sent; "
+             "Ctrl-U clears it",
+             m->le.max);
+        return INPUT_OPEN;
+    case SL_LE_REFUSED:
+        note(m, "line too long for one datagram (%zu bytes, over %zu): not sent", m->le.refused_len,
+             m->le.max);
+        m->failed = true;
+        return INPUT_OPEN;
+    case SL_LE_EOF:
+        return INPUT_ENDED;
+    case SL_LE_INTERRUPT:
+        return INPUT_STOP;
+    default:
+        return INPUT_OPEN;
+    }
+}
+
+/* Feeds the keys that stdin has to the line editor. */
+static enum input_state read_keys(struct messenger *m)
+{
+    unsigned char keys[4096];
+    ssize_t n = sl_read_some(STDIN_FILENO, keys, sizeof keys);
+    if (n <= 0) {
+        if (n < 0) {
+            note(m, "reading input: %s", strerror(errno));
+            m->failed = true;
+        }
+        return INPUT_ENDED;
+    }
+    bool redraw = false;
+    for (ssize_t i = 0; i < n; i++) {
+        enum sl_le_event ev = sl_le_key(&m->le, keys[i]);
+        redraw |= ev == SL_LE_CHANGED;
+        enum input_state st = after_key(m, ev);
+        if (st != INPUT_OPEN)
+            return st;
+    }
+    if (redraw)
+        (void)sl_term_draw(&m->term, &m->le);
+    return INPUT_OPEN;
 }
 
 static void print_datagram(struct messenger *m, const struct sockaddr_storage *from,
@@ -125,17 +229,20 @@ static void print_datagram(struct messenger *m, const struct sockaddr_storage *f
 {
     char name[SL_ADDRSTRLEN];
     sl_format_addr((const struct sockaddr *)from, fromlen, name, sizeof name);
+    /* One trailing newline (LF or CRLF) ends the message: not part of it. */
+    if (len > 0 && m->buf[len - 1] == '\n')
+        len -= len > 1 && m->buf[len - 2] == '\r' ? 2 : 1;
     if (!m->show_sender) {
         /* Raw: the payload's bytes exactly, one datagram a line. */
         m->buf[len] = '\n';
-        (void)sl_write_all(STDOUT_FILENO, m->buf, len + 1);
+        (void)sl_term_print_above(&m->term, &m->le, STDOUT_FILENO, (char *)m->buf, len + 1);
         return;
     }
     /* A terminal: the sender, then text that cannot drive the terminal. */
     size_t n = (size_t)snprintf(m->clean, SL_ADDRSTRLEN + 3, "%s: ", name);
     n += sl_sanitize_text((const char *)m->buf, len, m->clean + n);
     m->clean[n++] = '\n';
-    (void)sl_write_all(STDOUT_FILENO, m->clean, n);
+    (void)sl_term_print_above(&m->term, &m->le, STDOUT_FILENO, m->clean, n);
 }
 
 static void receive_datagrams(struct messenger *m)
@@ -155,7 +262,7 @@ static void receive_datagrams(struct messenger *m)
                 continue;
             }
             if (errno != EAGAIN && errno != EWOULDBLOCK) {
-                sl_cli_log(m->prog, "recvfrom: %s", strerror(errno));
+                note(m, "recvfrom: %s", strerror(errno));
                 m->failed = true;
             }
             return;
@@ -163,10 +270,8 @@ static void receive_datagrams(struct messenger *m)
         size_t kept = (size_t)n;
         if (kept > m->opt->bufsize) {
             sl_format_addr((struct sockaddr *)&from, fromlen, name, sizeof name);
-            sl_cli_log(m->prog,
-                       "datagram from %s truncated: %zd bytes, only the first %zu kept "
-                       "(--bufsize)",
-                       name, n, m->opt->bufsize);
+            note(m, "datagram from %s truncated: %zd bytes, only the first %zu kept (--bufsize)",
+                 name, n, m->opt->bufsize);
             kept = m->opt->bufsize;
         }
         memcpy(&m->last_sender.addr, &from, fromlen);
@@ -183,7 +288,7 @@ static int resolve_peers(struct messenger *m)
     for (size_t i = 0; i < opt->npeers; i++) {
         if (sl_udp_resolve_peer(m->fd, opt->peers[i].host, opt->peers[i].port,
                                 &m->peers[m->npeers].addr, &m->peers[m->npeers].len, err) < 0) {
-            sl_cli_log(m->prog, "%s", err);
+            note(m, "%s", err);
             return -1;
         }
         m->npeers++;
@@ -193,7 +298,7 @@ static int resolve_peers(struct messenger *m)
                                 &m->peers[0].len, err) < 0 ||
             sl_udp_join_group(m->fd, (struct sockaddr *)&m->peers[0].addr, m->peers[0].len, err) <
                 0) {
-            sl_cli_log(m->prog, "%s", err);
+            note(m, "%s", err);
             return -1;
         }
         m->npeers = 1;
@@ -201,26 +306,46 @@ static int resolve_peers(struct messenger *m)
     return 0;
 }
 
+/* Buffers, the line reader, the line editor on a terminal, the peers.
+ * Returns 0 or -1 (said on stderr); messenger_close() frees either way. */
+static int messenger_open(struct messenger *m, struct sl_linereader *lr)
+{
+    const struct udppeer_options *opt = m->opt;
+    m->show_sender = !opt->raw && isatty(STDOUT_FILENO);
+    m->buf = malloc(opt->bufsize + 1);
+    m->clean = malloc(SL_ADDRSTRLEN + 4 + SL_SANITIZED_MAX(opt->bufsize));
+    m->out = malloc(LINE_MAX_PIPED + sizeof PROMPT + 1);
+    /* A line longer than a datagram can carry is refused by sendto() with
+     * EMSGSIZE; longer still, the line reader refuses it first. */
+    if (m->buf == NULL || m->clean == NULL || m->out == NULL ||
+        sl_lr_init(lr, STDIN_FILENO, LINE_MAX_PIPED) < 0) {
+        note(m, "out of memory");
+        return -1;
+    }
+    /* Typed lines: at most what one datagram carries, with the newline. */
+    size_t max = (size_t)sl_udp_max_payload(m->fd) - (opt->raw ? 0 : 1);
+    if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && sl_le_init(&m->le, max, HISTORY_MAX) == 0)
+        m->editor = sl_term_start(&m->term, STDIN_FILENO, STDOUT_FILENO, PROMPT) == 0;
+    return resolve_peers(m);
+}
+
+static void messenger_close(struct messenger *m, struct sl_linereader *lr)
+{
+    sl_term_stop(&m->term);
+    sl_le_free(&m->le);
+    sl_lr_free(lr);
+    free(m->buf);
+    free(m->clean);
+    free(m->out);
+}
+
 int messenger_run(const char *prog, const struct udppeer_options *opt, int fd, int stop_fd,
                   const struct sl_trace *t)
 {
     struct messenger m = {.prog = prog, .opt = opt, .fd = fd};
-    struct sl_linereader lr;
-    m.show_sender = !opt->raw && isatty(STDOUT_FILENO);
-    m.buf = malloc(opt->bufsize + 1);
-    m.clean = malloc(SL_ADDRSTRLEN + 4 + SL_SANITIZED_MAX(opt->bufsize));
-    /* A line longer than a datagram can carry is refused by sendto() with
-     * EMSGSIZE; longer still, the line reader refuses it first. */
-    if (m.buf == NULL || m.clean == NULL || sl_lr_init(&lr, STDIN_FILENO, 65536) < 0) {
-        free(m.buf);
-        free(m.clean);
-        sl_cli_log(prog, "out of memory");
-        return SL_EXIT_FAILURE;
-    }
-    if (resolve_peers(&m) < 0) {
-        free(m.buf);
-        free(m.clean);
-        sl_lr_free(&lr);
+    struct sl_linereader lr = {0};
+    if (messenger_open(&m, &lr) < 0) {
+        messenger_close(&m, &lr);
         return SL_EXIT_FAILURE;
     }
 
@@ -229,16 +354,17 @@ int messenger_run(const char *prog, const struct udppeer_options *opt, int fd, i
     sl_trace_step(t, SL_STEP_COMMUNICATE, -1, "communicate: sendto()/recvfrom(), %zu peer%s%s",
                   m.npeers, m.npeers == 1 ? "" : "s",
                   m.npeers == 0 ? " (answering whoever writes last)" : "");
-    bool input_open = true;
+    (void)sl_term_draw(&m.term, &m.le);
+    enum input_state input = INPUT_OPEN;
     int64_t deadline = 0;
-    for (;;) {
+    while (input != INPUT_STOP) {
         struct pollfd p[3] = {
             {.fd = fd, .events = POLLIN},
             {.fd = stop_fd, .events = POLLIN},
-            {.fd = input_open ? STDIN_FILENO : -1, .events = POLLIN},
+            {.fd = input == INPUT_OPEN ? STDIN_FILENO : -1, .events = POLLIN},
         };
         int timeout = -1;
-        if (!input_open) {
+        if (input == INPUT_ENDED) {
             int64_t left = deadline - sl_monotonic_ms();
             if (left <= 0)
                 break;
@@ -246,7 +372,7 @@ int messenger_run(const char *prog, const struct udppeer_options *opt, int fd, i
         }
         int r = poll(p, 3, timeout);
         if (r < 0 && errno != EINTR) {
-            sl_cli_log(prog, "poll: %s", strerror(errno));
+            note(&m, "poll: %s", strerror(errno));
             m.failed = true;
             break;
         }
@@ -258,16 +384,16 @@ int messenger_run(const char *prog, const struct udppeer_options *opt, int fd, i
             report_icmp_errors(&m);
         if (p[0].revents & POLLIN)
             receive_datagrams(&m);
-        if (p[2].revents && !read_input(&m, &lr)) {
-            input_open = false;
+        if (p[2].revents)
+            input = m.editor ? read_keys(&m) : read_lines(&m, &lr);
+        if (input == INPUT_ENDED && deadline == 0) {
+            sl_term_stop(&m.term); /* no more typing: the terminal as it was */
             /* Datagrams that already arrived still get printed. */
             receive_datagrams(&m);
             deadline = sl_monotonic_ms() + opt->wait_ms;
         }
     }
     receive_datagrams(&m);
-    sl_lr_free(&lr);
-    free(m.buf);
-    free(m.clean);
+    messenger_close(&m, &lr);
     return m.failed ? SL_EXIT_FAILURE : SL_EXIT_OK;
 }

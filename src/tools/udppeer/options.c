@@ -29,6 +29,7 @@ static void usage(const char *prog)
         "      --broadcast       IPv4 broadcast: send to 255.255.255.255 (or HOST) on PORT\n"
         "      --group ADDR      join multicast group ADDR (IPv6: ADDR%%IFNAME) and send to it\n"
         "      --raw             print payloads alone (the default when stdout is not a tty)\n"
+        "                        and send lines without their newline\n"
         "      --wait SECONDS    after end of input, keep receiving this long (default 0);\n"
         "                        with --probe: wait this long for the report (default 2)\n"
         "      --bufsize BYTES   receive buffer per datagram (default 65536); bigger\n"
