@@ -12,6 +12,7 @@
 #include "socklab/ft_proto.h"
 #include "socklab/io.h"
 #include "socklab/linereader.h"
+#include "socklab/platform.h"
 #include "socklab/probe.h"
 #include "socklab/runtime.h"
 #include "socklab/server.h"
