@@ -2,9 +2,8 @@
 #ifndef SOCKLAB_ADDR_H
 #define SOCKLAB_ADDR_H
 
-#include <netdb.h>
 #include <stddef.h>
-#include <sys/socket.h>
+#include "socklab/platform.h"
 
 #include "socklab/err.h"
 

@@ -1,29 +1,29 @@
 /* Graceful shutdown on SIGINT/SIGTERM without global variables.
  *
- * sl_shutdown_init() blocks SIGINT and SIGTERM in the calling thread (and so
- * in every thread it creates afterwards) and starts a small thread that
- * waits for them with sigwait(). When one arrives it records it and makes
+ * sl_shutdown_init() has the platform layer watch for stop requests: on
+ * POSIX it blocks SIGINT and SIGTERM in the calling thread (and so in every
+ * thread it creates afterwards) and starts a small thread that waits for
+ * them with sigwait(); on Windows a console control handler takes Ctrl-C,
+ * Ctrl-Break and the console's closing. When one arrives it records it and makes
  * sl_shutdown_fd() readable, so an accept loop polling that fd wakes up.
  * A second signal of the same kind ends the process at once (the default
  * action), so a stuck program can always be stopped with a second Ctrl-C. */
 #ifndef SOCKLAB_SHUTDOWN_H
 #define SOCKLAB_SHUTDOWN_H
 
-#include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 
 #include "socklab/err.h"
+#include "socklab/platform.h"
 
 struct sl_shutdown {
     int pipe_rd;
     int pipe_wr;
-    atomic_int signo;     /* the signal that asked us to stop, or 0 */
-    atomic_bool watching; /* the waiter thread is there to take the signals */
-    pthread_t waiter;
+    atomic_int signo;           /* the signal that asked us to stop, or 0 */
+    atomic_bool watching;       /* the waiter thread is there to take the signals */
+    struct sl_stop_watch watch; /* the platform's: a sigwait thread, a console handler */
     bool started;
-    sigset_t old_mask; /* the calling thread's mask before init (restored if it fails) */
 };
 
 struct sl_trace;

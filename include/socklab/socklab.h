@@ -13,6 +13,7 @@
 #include "socklab/io.h"
 #include "socklab/lineedit.h"
 #include "socklab/linereader.h"
+#include "socklab/platform.h"
 #include "socklab/probe.h"
 #include "socklab/runtime.h"
 #include "socklab/server.h"

@@ -2,7 +2,7 @@
 #ifndef SOCKLAB_TCP_H
 #define SOCKLAB_TCP_H
 
-#include <sys/socket.h>
+#include "socklab/platform.h"
 
 #include "socklab/err.h"
 #include "socklab/trace.h"

@@ -5,7 +5,7 @@
 #define SOCKLAB_UDP_H
 
 #include <stdbool.h>
-#include <sys/socket.h>
+#include "socklab/platform.h"
 
 #include "socklab/err.h"
 #include "socklab/trace.h"

@@ -2,14 +2,13 @@
  * strings back; only this file and the socket calls touch sockaddr_in/in6. */
 #include "socklab/addr.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
+#include "socklab/platform.h"
 
 static int is_decimal(const char *s)
 {

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
+#include "socklab/platform.h"
 
 #include "socklab/addr.h"
 #include "socklab/io.h"
@@ -184,8 +184,7 @@ const char *sl_format_rate(uint64_t bytes, double secs, char out[SL_RATELEN])
 
 const char *sl_cli_basename(const char *argv0)
 {
-    const char *slash = strrchr(argv0, '/');
-    return slash ? slash + 1 : argv0;
+    return sl_path_last(argv0);
 }
 
 int sl_cli_common_option(int c, const char *arg, const char *prog, void (*usage)(const char *),

@@ -3,7 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
+#include "socklab/platform.h"
 
 #include "socklab/addr.h"
 

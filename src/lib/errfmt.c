@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "socklab/platform.h"
+
 void sl_errf(char *err, const char *fmt, ...)
 {
     int saved = errno;
@@ -21,12 +23,12 @@ void sl_errno(char *err, const char *fmt, ...)
 {
     int saved = errno;
     if (err) {
-        char what[SL_ERRLEN];
+        char what[SL_ERRLEN], why[SL_ERRLEN];
         va_list ap;
         va_start(ap, fmt);
         vsnprintf(what, sizeof what, fmt, ap);
         va_end(ap);
-        snprintf(err, SL_ERRLEN, "%s: %s", what, strerror(saved));
+        snprintf(err, SL_ERRLEN, "%s: %s", what, sl_strerror(saved, why, sizeof why));
     }
     errno = saved;
 }

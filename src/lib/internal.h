@@ -21,8 +21,9 @@ bool sl_io_timed_out(int fd);
  * POLLOUT). Returns 0, or -1 with errno. */
 int sl_io_wait_ready(int fd, short events);
 
-#include <netdb.h>
 #include <stdbool.h>
+
+#include "socklab/platform.h"
 
 struct sl_trace;
 

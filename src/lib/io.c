@@ -6,17 +6,15 @@
 #include "internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
+
+#include "socklab/platform.h"
 
 int sl_io_wait_ready(int fd, short events)
 {
     struct pollfd p = {.fd = fd, .events = events};
     for (;;) {
-        int rc = poll(&p, 1, -1);
+        int rc = sl_poll(&p, 1, -1);
         if (rc >= 0 || errno != EINTR)
             return rc < 0 ? -1 : 0;
     }
@@ -24,8 +22,7 @@ int sl_io_wait_ready(int fd, short events)
 
 bool sl_io_timed_out(int fd)
 {
-    int fl = fcntl(fd, F_GETFL);
-    if (fl < 0 || (fl & O_NONBLOCK))
+    if (sl_socket_is_nonblocking(fd))
         return false;
     errno = ETIMEDOUT;
     return true;
@@ -38,7 +35,8 @@ static ssize_t send_op(int fd, void *buf, size_t len)
 {
     /* MSG_NOSIGNAL: a vanished peer gives EPIPE here, not a SIGPIPE that
      * would kill the whole server. */
-    return send(fd, buf, len, MSG_NOSIGNAL);
+    ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+    return n < 0 ? sl_socket_failed() : n;
 }
 
 static ssize_t write_op(int fd, void *buf, size_t len)
@@ -48,7 +46,8 @@ static ssize_t write_op(int fd, void *buf, size_t len)
 
 static ssize_t recv_op(int fd, void *buf, size_t len)
 {
-    return recv(fd, buf, len, 0);
+    ssize_t n = recv(fd, buf, len, 0);
+    return n < 0 ? sl_socket_failed() : n;
 }
 
 /* One loop for every "move all LEN bytes" call, as OpenBSD's atomicio():
@@ -100,7 +99,7 @@ int sl_write_all(int fd, const void *buf, size_t len)
 ssize_t sl_recv_some(int fd, void *buf, size_t len)
 {
     for (;;) {
-        ssize_t n = recv(fd, buf, len, 0);
+        ssize_t n = recv_op(fd, buf, len);
         if (n >= 0 || errno != EINTR) {
             if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
                 (void)sl_io_timed_out(fd);
@@ -112,7 +111,7 @@ ssize_t sl_recv_some(int fd, void *buf, size_t len)
 ssize_t sl_read_some(int fd, void *buf, size_t len)
 {
     for (;;) {
-        ssize_t n = read(fd, buf, len);
+        ssize_t n = sl_fd_read(fd, buf, len);
         if (n >= 0 || errno != EINTR)
             return n;
     }

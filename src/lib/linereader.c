@@ -5,7 +5,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+
+#include "socklab/platform.h"
 
 int sl_lr_init(struct sl_linereader *lr, int fd, size_t max_line)
 {
@@ -46,7 +47,7 @@ static int fill(struct sl_linereader *lr)
         lr->start = 0;
     }
     for (;;) {
-        ssize_t n = read(lr->fd, lr->buf + lr->end, lr->cap - lr->end);
+        ssize_t n = sl_fd_read(lr->fd, lr->buf + lr->end, lr->cap - lr->end);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)

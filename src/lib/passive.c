@@ -1,18 +1,30 @@
 /* A server's socket, steps 2-4 of the notes (socket, address, bind), on
  * the wildcard - dual-stack when it can - or on a named address. */
 #include <errno.h>
-#include <netinet/in.h>
 #include <stddef.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "internal.h"
 #include "socklab/addr.h"
+#include "socklab/platform.h"
 #include "socklab/trace.h"
+
+/* Without it a restarted TCP server fails to bind for a minute while its
+ * old connections sit in TIME_WAIT (the platform picks the option that
+ * means that; see platform.h). */
+static int reuse_addr(int fd, char err[SL_ERRLEN])
+{
+    if (sl_socket_reuse_addr(fd) < 0) {
+        sl_socket_failed();
+        sl_errno(err, "setsockopt SO_REUSEADDR");
+        return -1;
+    }
+    return 0;
+}
 
 static int set_flag(int fd, int level, int name, int on, const char *what, char err[SL_ERRLEN])
 {
-    if (setsockopt(fd, level, name, &on, sizeof on) < 0) {
+    if (setsockopt(fd, level, name, (const void *)&on, sizeof on) < 0) {
+        sl_socket_failed();
         sl_errno(err, "setsockopt %s", what);
         return -1;
     }
@@ -30,8 +42,9 @@ static int open_on(const struct addrinfo *ai, int v6only, const struct sl_passiv
     sl_format_addr(ai->ai_addr, ai->ai_addrlen, where, sizeof where);
 
     sl_trace_before(t, SL_STEP_SOCKET);
-    int fd = socket(ai->ai_family, p->socktype, 0);
+    int fd = (int)socket(ai->ai_family, p->socktype, 0);
     if (fd < 0) {
+        sl_socket_failed();
         sl_errno(err, "socket(%s, %s)", sl_family_name(ai->ai_family), type);
         return -1;
     }
@@ -41,7 +54,7 @@ static int open_on(const struct addrinfo *ai, int v6only, const struct sl_passiv
     /* Without SO_REUSEADDR a restarted TCP server fails to bind for a
      * minute while its old connections sit in TIME_WAIT; UDP peers use it
      * to share one port for broadcast and multicast. */
-    if ((p->reuse_addr && set_flag(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR", err) < 0) ||
+    if ((p->reuse_addr && reuse_addr(fd, err) < 0) ||
         (p->broadcast && set_flag(fd, SOL_SOCKET, SO_BROADCAST, 1, "SO_BROADCAST", err) < 0) ||
         (ai->ai_family == AF_INET6 && v6only >= 0 &&
          set_flag(fd, IPPROTO_IPV6, IPV6_V6ONLY, v6only, "IPV6_V6ONLY", err) < 0))
@@ -53,7 +66,8 @@ static int open_on(const struct addrinfo *ai, int v6only, const struct sl_passiv
                   ai->ai_family == AF_INET6 && v6only == 0 ? ", IPv4 too" : "");
 
     sl_trace_before(t, SL_STEP_BIND);
-    if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+    if (bind(fd, ai->ai_addr, (socklen_t)ai->ai_addrlen) < 0) {
+        sl_socket_failed();
         sl_errno(err, "bind %s", where);
         goto fail;
     }
@@ -62,7 +76,7 @@ static int open_on(const struct addrinfo *ai, int v6only, const struct sl_passiv
         goto fail;
     return fd;
 fail:
-    close(fd);
+    sl_socket_close(fd);
     return -1;
 }
 

@@ -2,84 +2,43 @@
 #include "socklab/runtime.h"
 
 #include <errno.h>
-#include <signal.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/resource.h>
 
 #include "internal.h"
+#include "socklab/platform.h"
 
 int sl_startup(const struct sl_trace *t, char err[SL_ERRLEN])
 {
+    char what[160];
     sl_trace_before(t, SL_STEP_STARTUP);
-    /* Windows: WSAStartup(MAKEWORD(2, 2), &wsa) picks Winsock 2.2 here.
-     * POSIX sockets need no start-up; we only stop SIGPIPE from killing us
-     * when we write to a peer that has gone. */
-    struct sigaction sa = {.sa_handler = SIG_IGN};
-    sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGPIPE, &sa, NULL) < 0) {
-        sl_errno(err, "sigaction SIGPIPE");
+    /* Windows: WSAStartup(MAKEWORD(2, 2)) picks Winsock 2.2 here; POSIX
+     * sockets need no start-up (see the platform layer). */
+    if (sl_platform_startup(what, sizeof what, err) < 0)
         return -1;
-    }
-    sl_trace_step(t, SL_STEP_STARTUP, -1,
-                  "protocol version: POSIX sockets, nothing to start (SIGPIPE ignored)");
+    sl_trace_step(t, SL_STEP_STARTUP, -1, "%s", what);
     return 0;
 }
 
 void sl_cleanup(const struct sl_trace *t)
 {
+    char what[160];
     sl_trace_before(t, SL_STEP_CLEANUP);
-    /* Windows: WSACleanup(). POSIX: nothing to release. */
-    sl_trace_step(t, SL_STEP_CLEANUP, -1, "cleanup: POSIX sockets, nothing to release");
+    sl_platform_cleanup(what, sizeof what); /* Windows: WSACleanup() */
+    sl_trace_step(t, SL_STEP_CLEANUP, -1, "%s", what);
 }
 
 int sl_raise_nofile(long *now)
 {
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-        return -1;
-    if (rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-            return -1;
-    }
-    if (now)
-        *now = rl.rlim_cur == RLIM_INFINITY ? -1 : (long)rl.rlim_cur;
-    return 0;
+    return sl_platform_raise_fd_limit(now);
 }
 
 uint64_t sl_monotonic_ns(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    return sl_platform_clock_ns();
 }
 
 int64_t sl_monotonic_ms(void)
 {
     return (int64_t)(sl_monotonic_ns() / 1000000u);
-}
-
-/* The first number in FILE (e.g. /proc/sys/kernel/threads-max), or
- * FALLBACK. For memory: the "KEY: N kB" line of /proc/meminfo, in bytes. */
-static unsigned long long read_number(const char *file, const char *key,
-                                      unsigned long long fallback)
-{
-    FILE *f = fopen(file, "re");
-    char line[256];
-    unsigned long long v = fallback;
-    if (f == NULL)
-        return fallback;
-    while (fgets(line, sizeof line, f)) {
-        size_t klen = key ? strlen(key) : 0;
-        if (key && strncmp(line, key, klen) != 0)
-            continue;
-        if (sscanf(line + klen, " %llu", &v) == 1 && key)
-            v *= 1024; /* meminfo says kB */
-        break;
-    }
-    fclose(f);
-    return v;
 }
 
 static unsigned long long min_ull(unsigned long long a, unsigned long long b)
@@ -91,22 +50,17 @@ unsigned long sl_host_client_limit(unsigned threads_per_client, unsigned fds_per
                                    size_t bytes_per_client)
 {
     unsigned long long n = 10000000; /* --max-clients' own ceiling */
-    struct rlimit rl;
-    if (fds_per_client && getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+    uint64_t fds = sl_platform_fd_limit();
+    if (fds_per_client && fds != UINT64_MAX) {
         /* Ours: stdio, the listener, pipes, a lingering refusal or 64
          * (server.h), logs: 80 of a big limit, half of a small one. */
-        unsigned long long reserve = min_ull(80, rl.rlim_cur / 2);
-        n = min_ull(n, rl.rlim_cur > reserve ? (rl.rlim_cur - reserve) / fds_per_client : 1);
+        unsigned long long reserve = min_ull(80, fds / 2);
+        n = min_ull(n, fds > reserve ? (fds - reserve) / fds_per_client : 1);
     }
-    if (threads_per_client) {
-        unsigned long long tasks = min_ull(read_number("/proc/sys/kernel/threads-max", NULL, n),
-                                           read_number("/proc/sys/kernel/pid_max", NULL, n));
-        if (getrlimit(RLIMIT_NPROC, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-            tasks = min_ull(tasks, rl.rlim_cur);
-        n = min_ull(n, tasks / 2 / threads_per_client);
-    }
+    if (threads_per_client)
+        n = min_ull(n, sl_platform_task_limit(n) / 2 / threads_per_client);
     if (bytes_per_client) {
-        unsigned long long avail = read_number("/proc/meminfo", "MemAvailable:", 0);
+        unsigned long long avail = sl_platform_memory_available();
         if (avail > 0)
             n = min_ull(n, avail / 2 / bytes_per_client);
     }

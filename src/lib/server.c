@@ -2,18 +2,14 @@
 #include "socklab/server.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "internal.h"
+#include "socklab/platform.h"
 #include "socklab/runtime.h"
 #include "socklab/tcp.h"
 
@@ -45,13 +41,10 @@ int sl_server_init(struct sl_server *s, const struct sl_server_config *cfg, char
     s->nconns = 0;
     s->accepted = 0;
     s->done_pipe[0] = s->done_pipe[1] = -1;
-    if (cfg->accept_limit && pipe(s->done_pipe) < 0) {
+    if (cfg->accept_limit && sl_wakeup_open(s->done_pipe) < 0) {
         sl_errno(err, "pipe");
         return -1;
     }
-    for (int i = 0; i < 2; i++)
-        if (s->done_pipe[i] >= 0)
-            fcntl(s->done_pipe[i], F_SETFD, FD_CLOEXEC);
     int rc = pthread_mutex_init(&s->lock, NULL);
     if (rc == 0)
         rc = pthread_cond_init(&s->changed, NULL);
@@ -120,7 +113,7 @@ static void *conn_main(void *arg)
      * number that already belongs to the next connection. */
     sl_close_traced(t, c->fd, "close fd %d (%s)", c->fd, c->peer);
     if (s->cfg.accept_limit && s->accepted >= s->cfg.accept_limit && s->nconns == 0)
-        (void)!write(s->done_pipe[1], "", 1);
+        sl_wakeup_signal(s->done_pipe[1]);
     pthread_cond_broadcast(&s->changed);
     pthread_mutex_unlock(&s->lock);
     free(c);
@@ -146,7 +139,7 @@ static void admit(struct sl_server *s, int fd, const struct sockaddr_storage *pe
     struct sl_conn *c = calloc(1, sizeof *c);
     if (c == NULL) {
         server_log(s, SL_SERVER_ERROR, "client refused: out of memory");
-        close(fd);
+        sl_socket_close(fd);
         return;
     }
     c->fd = fd;
@@ -181,7 +174,7 @@ static void admit(struct sl_server *s, int fd, const struct sockaddr_storage *pe
     pthread_mutex_unlock(&s->lock);
     if (rc != 0) {
         server_log(s, SL_SERVER_ERROR, "%s refused: cannot start a thread: %s", who, strerror(rc));
-        close(fd);
+        sl_socket_close(fd);
         free(c);
     }
 }
@@ -191,7 +184,7 @@ static enum sl_server_end await_done(struct sl_server *s, int stop_fd)
 {
     struct pollfd p[2] = {{.fd = s->done_pipe[0], .events = POLLIN},
                           {.fd = stop_fd, .events = POLLIN}};
-    while (poll(p, stop_fd >= 0 ? 2 : 1, -1) < 0)
+    while (sl_poll(p, stop_fd >= 0 ? 2 : 1, -1) < 0)
         if (errno != EINTR)
             return SL_SERVER_STOPPED;
     return p[0].revents ? SL_SERVER_DONE : SL_SERVER_STOPPED;
@@ -257,9 +250,8 @@ static bool shut_and_wait(struct sl_server *s, int how, int wait_ms)
 /* Releases what no thread can touch any more. */
 static void server_free(struct sl_server *s)
 {
-    for (int i = 0; i < 2; i++)
-        if (s->done_pipe[i] >= 0)
-            close(s->done_pipe[i]);
+    if (s->done_pipe[0] >= 0)
+        sl_wakeup_close(s->done_pipe);
     s->done_pipe[0] = s->done_pipe[1] = -1;
     pthread_cond_destroy(&s->changed);
     pthread_mutex_destroy(&s->lock);
@@ -268,7 +260,7 @@ static void server_free(struct sl_server *s)
 void sl_server_stop(struct sl_server *s, int grace_ms)
 {
     if (s->lfd >= 0)
-        close(s->lfd);
+        sl_socket_close(s->lfd);
     s->lfd = -1;
     pthread_mutex_lock(&s->lock);
     /* Readers wake with end-of-stream; writers may still finish, e.g. a

@@ -3,12 +3,9 @@
 #include "socklab/server.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "internal.h"
+#include "socklab/platform.h"
 #include "socklab/runtime.h"
 
 #define LINGER_MS 1000
@@ -17,15 +14,11 @@ int sl_refusals_init(struct sl_refusals *r)
 {
     r->n = 0;
     r->started = r->stopping = false;
-    if (pipe(r->wake) < 0)
+    if (sl_wakeup_open(r->wake) < 0)
         return -1;
-    for (int i = 0; i < 2; i++)
-        fcntl(r->wake[i], F_SETFD, FD_CLOEXEC);
-    fcntl(r->wake[0], F_SETFL, O_NONBLOCK);
     int rc = pthread_mutex_init(&r->lock, NULL);
     if (rc != 0) {
-        close(r->wake[0]);
-        close(r->wake[1]);
+        sl_wakeup_close(r->wake);
         errno = rc;
         return -1;
     }
@@ -35,7 +28,7 @@ int sl_refusals_init(struct sl_refusals *r)
 /* Closes entry I (under the lock): the last one takes its place. */
 static void drop(struct sl_refusals *r, unsigned i)
 {
-    close(r->fds[i]);
+    sl_socket_close(r->fds[i]);
     r->n--;
     r->fds[i] = r->fds[r->n];
     r->deadline_ms[i] = r->deadline_ms[r->n];
@@ -56,11 +49,10 @@ static void drain_round(struct sl_refusals *r)
     }
     pthread_mutex_unlock(&r->lock);
     p[n] = (struct pollfd){.fd = r->wake[0], .events = POLLIN};
-    if (poll(p, n + 1, next > now ? (int)(next - now) : 0) < 0 && errno != EINTR)
+    if (sl_poll(p, n + 1, next > now ? (int)(next - now) : 0) < 0 && errno != EINTR)
         return;
     char scratch[4096];
-    while (read(r->wake[0], scratch, sizeof scratch) > 0)
-        ;
+    sl_wakeup_drain(r->wake[0]);
     now = sl_monotonic_ms();
     pthread_mutex_lock(&r->lock);
     /* Entries 0..n-1 are the ones polled: only this thread removes, and
@@ -99,14 +91,14 @@ void sl_refusals_add(struct sl_refusals *r, int fd)
         r->started = true;
     if (!r->started || r->stopping || r->n == SL_REFUSALS_MAX) {
         pthread_mutex_unlock(&r->lock);
-        close(fd); /* a flood of refusals: no lingering for the rest */
+        sl_socket_close(fd); /* a flood of refusals: no lingering for the rest */
         return;
     }
     r->fds[r->n] = fd;
     r->deadline_ms[r->n] = sl_monotonic_ms() + LINGER_MS;
     r->n++;
     pthread_mutex_unlock(&r->lock);
-    (void)!write(r->wake[1], "", 1);
+    sl_wakeup_signal(r->wake[1]);
 }
 
 void sl_refusals_free(struct sl_refusals *r)
@@ -115,12 +107,11 @@ void sl_refusals_free(struct sl_refusals *r)
     r->stopping = true;
     bool started = r->started;
     pthread_mutex_unlock(&r->lock);
-    (void)!write(r->wake[1], "", 1);
+    sl_wakeup_signal(r->wake[1]);
     if (started)
         pthread_join(r->thread, NULL);
     while (r->n > 0)
         drop(r, r->n - 1);
-    close(r->wake[0]);
-    close(r->wake[1]);
+    sl_wakeup_close(r->wake);
     pthread_mutex_destroy(&r->lock);
 }

@@ -1,74 +1,45 @@
-/* SIGINT/SIGTERM turned into a readable fd, by a thread that sigwait()s.
- * No signal handler runs, so there is no global flag and nothing that is
- * unsafe in a handler: the waiter is an ordinary thread. */
+/* Stop requests (SIGINT/SIGTERM, Ctrl-C) turned into a readable fd. The
+ * platform layer watches for them (platform.h: sl_stop_watch_start); no
+ * signal handler touches this module's state. */
 #include "socklab/shutdown.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <unistd.h>
 
 #include "internal.h"
 #include "socklab/trace.h"
 #include "socklab/runtime.h"
 
-static void stop_signals(sigset_t *set)
-{
-    sigemptyset(set);
-    sigaddset(set, SIGINT);
-    sigaddset(set, SIGTERM);
-}
-
-static void *wait_for_signal(void *arg)
+/* The platform's watcher calls this for each stop request. The first one
+ * is recorded and wakes the fd; a second one is not taken, and ends the
+ * program the system's way. */
+static bool on_stop_request(void *arg, int signo)
 {
     struct sl_shutdown *s = arg;
-    sigset_t set;
-    stop_signals(&set);
-    for (;;) {
-        int sig;
-        if (sigwait(&set, &sig) != 0)
-            continue;
-        int expected = 0;
-        if (atomic_compare_exchange_strong(&s->signo, &expected, sig)) {
-            char byte = 1;
-            (void)!write(s->pipe_wr, &byte, 1);
-            continue;
-        }
-        /* Second request: the program is not stopping. End it the way the
-         * signal would have without us. */
-        signal(sig, SIG_DFL);
-        pthread_sigmask(SIG_UNBLOCK, &set, NULL);
-        raise(sig);
-    }
-    return NULL;
+    int expected = 0;
+    if (!atomic_compare_exchange_strong(&s->signo, &expected, signo))
+        return false;
+    sl_wakeup_signal(s->pipe_wr);
+    return true;
 }
 
 int sl_shutdown_init(struct sl_shutdown *s, struct sl_trace *t, char err[SL_ERRLEN])
 {
     int fds[2];
-    sigset_t set;
 
     s->started = false;
     atomic_init(&s->signo, 0);
     atomic_init(&s->watching, false);
-    if (pipe(fds) < 0) {
+    if (sl_wakeup_open(fds) < 0) {
         sl_errno(err, "pipe");
         return -1;
     }
-    fcntl(fds[0], F_SETFD, FD_CLOEXEC);
-    fcntl(fds[1], F_SETFD, FD_CLOEXEC);
     s->pipe_rd = fds[0];
     s->pipe_wr = fds[1];
-    stop_signals(&set);
-    int rc = pthread_sigmask(SIG_BLOCK, &set, &s->old_mask);
-    if (rc == 0)
-        rc = sl_thread_start(&s->waiter, wait_for_signal, s, 64 * 1024);
+    int rc = sl_stop_watch_start(&s->watch, on_stop_request, s);
     if (rc != 0) {
         errno = rc;
         sl_errno(err, "shutdown watcher");
-        pthread_sigmask(SIG_SETMASK, &s->old_mask, NULL);
-        close(fds[0]);
-        close(fds[1]);
+        sl_wakeup_close(fds);
         return -1;
     }
     s->started = true;
@@ -96,24 +67,17 @@ bool sl_shutdown_watching(const struct sl_shutdown *s)
 void sl_shutdown_request(struct sl_shutdown *s)
 {
     int expected = 0;
-    if (atomic_compare_exchange_strong(&s->signo, &expected, -1)) {
-        char byte = 1;
-        (void)!write(s->pipe_wr, &byte, 1);
-    }
+    if (atomic_compare_exchange_strong(&s->signo, &expected, -1))
+        sl_wakeup_signal(s->pipe_wr);
 }
 
 void sl_shutdown_free(struct sl_shutdown *s)
 {
     if (!s->started)
         return;
-    /* sigwait() is a cancellation point. */
-    pthread_cancel(s->waiter);
-    pthread_join(s->waiter, NULL);
+    sl_stop_watch_end(&s->watch);
     atomic_store(&s->watching, false);
-    close(s->pipe_rd);
-    close(s->pipe_wr);
-    /* SIGINT/SIGTERM stay blocked to the end: one that comes while the
-     * program is already finishing must not turn its exit status into
-     * "killed by a signal". */
+    int fds[2] = {s->pipe_rd, s->pipe_wr};
+    sl_wakeup_close(fds);
     s->started = false;
 }

@@ -2,12 +2,10 @@
 #include "socklab/tcp.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <unistd.h>
 
 #include "internal.h"
 #include "socklab/addr.h"
+#include "socklab/platform.h"
 
 /* Errors that mean "this one connection is gone", not "we are broken". */
 static int transient(int e)
@@ -34,7 +32,7 @@ int sl_accept(int lfd, int stop_fd, struct sockaddr_storage *peer, socklen_t *pe
         peer = &ss;
     sl_trace_before(t, SL_STEP_ACCEPT);
     for (;;) {
-        if (poll(p, stop_fd >= 0 ? 2 : 1, -1) < 0) {
+        if (sl_poll(p, stop_fd >= 0 ? 2 : 1, -1) < 0) {
             if (errno == EINTR)
                 continue;
             sl_errno(err, "poll");
@@ -46,13 +44,11 @@ int sl_accept(int lfd, int stop_fd, struct sockaddr_storage *peer, socklen_t *pe
             return -1;
         }
         sslen = sizeof *peer;
-        int fd = accept(lfd, (struct sockaddr *)peer, &sslen);
+        int fd = (int)accept(lfd, (struct sockaddr *)peer, &sslen);
         if (fd >= 0) {
             /* Linux does not pass O_NONBLOCK on to accepted sockets but the
-             * BSDs do; our per-client code wants blocking sockets. */
-            int fl = fcntl(fd, F_GETFL);
-            if (fl >= 0 && (fl & O_NONBLOCK))
-                fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+             * BSDs and Windows do; our per-client code wants blocking sockets. */
+            (void)sl_socket_set_nonblocking(fd, false);
             if (peerlen)
                 *peerlen = sslen;
             if (t && t->enabled) {
@@ -62,12 +58,13 @@ int sl_accept(int lfd, int stop_fd, struct sockaddr_storage *peer, socklen_t *pe
             }
             return fd;
         }
+        sl_socket_failed();
         if (transient(errno))
             continue;
         sl_errno(err, "accept");
         if (exhausted(errno)) {
             int saved = errno;
-            (void)poll(p + 1, stop_fd >= 0 ? 1 : 0, 100);
+            (void)sl_poll(p + 1, stop_fd >= 0 ? 1 : 0, 100);
             errno = saved;
         }
         return -1;

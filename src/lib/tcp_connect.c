@@ -3,14 +3,12 @@
 #include "socklab/tcp.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "internal.h"
 #include "socklab/addr.h"
+#include "socklab/platform.h"
 #include "socklab/runtime.h"
 
 /* connect() that gives up after TIMEOUT_MS (<= 0: the kernel's own limit),
@@ -20,10 +18,9 @@
 static int connect_with_timeout(int fd, const struct sockaddr *sa, socklen_t len, int timeout_ms,
                                 int stop_fd)
 {
-    int fl = fcntl(fd, F_GETFL);
-    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+    if (sl_socket_set_nonblocking(fd, true) < 0)
         return -1;
-    int rc = connect(fd, sa, len);
+    int rc = sl_socket_connect(fd, sa, len);
     if (rc < 0 && (errno == EINPROGRESS || errno == EINTR)) {
         int64_t deadline = sl_monotonic_ms() + timeout_ms;
         struct pollfd p[2] = {{.fd = fd, .events = POLLOUT}, {.fd = stop_fd, .events = POLLIN}};
@@ -33,7 +30,7 @@ static int connect_with_timeout(int fd, const struct sockaddr *sa, socklen_t len
                 int64_t left = deadline - sl_monotonic_ms();
                 wait = left > 0 ? (int)left : 0;
             }
-            rc = poll(p, stop_fd >= 0 ? 2 : 1, wait);
+            rc = sl_poll(p, stop_fd >= 0 ? 2 : 1, wait);
             if (rc < 0 && errno == EINTR)
                 continue;
             break;
@@ -50,17 +47,17 @@ static int connect_with_timeout(int fd, const struct sockaddr *sa, socklen_t len
             return -1;
         int soerr = 0;
         socklen_t l = sizeof soerr;
-        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &l) < 0)
-            return -1;
+        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, (void *)&soerr, &l) < 0)
+            return sl_socket_failed();
         if (soerr != 0) {
-            errno = soerr;
+            errno = sl_socket_error_errno(soerr);
             return -1;
         }
         rc = 0;
     }
     if (rc < 0)
         return -1;
-    return fcntl(fd, F_SETFL, fl);
+    return sl_socket_set_nonblocking(fd, false); /* sockets start blocking */
 }
 
 int sl_connect_tcp(const char *host, const char *port, int family, int timeout_ms, int stop_fd,
@@ -76,8 +73,9 @@ int sl_connect_tcp(const char *host, const char *port, int family, int timeout_m
         sl_format_addr(ai->ai_addr, ai->ai_addrlen, where, sizeof where);
 
         sl_trace_before(t, SL_STEP_SOCKET);
-        fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+        fd = (int)socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
         if (fd < 0) {
+            sl_socket_failed();
             sl_errno(err, "socket(%s, SOCK_STREAM)", sl_family_name(ai->ai_family));
             continue;
         }
@@ -100,9 +98,11 @@ int sl_connect_tcp(const char *host, const char *port, int family, int timeout_m
             sl_errf(err, "connect %s: stopped by a signal", where);
         else
             sl_errno(err, "connect %s", where);
-        sl_trace_step(t, SL_STEP_CONNECT, -1, "connect %s failed: %s", where, strerror(errno));
+        char why[SL_ERRLEN];
+        sl_trace_step(t, SL_STEP_CONNECT, -1, "connect %s failed: %s", where,
+                      sl_strerror(errno, why, sizeof why));
         int saved = errno;
-        close(fd);
+        sl_socket_close(fd);
         errno = saved;
         fd = -1;
         if (saved == ECANCELED)

@@ -2,25 +2,24 @@
 #include "socklab/tcp.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "internal.h"
 #include "socklab/addr.h"
+#include "socklab/platform.h"
 
 /* Step 5, after the bind: listen. */
 static int listen_after_bind(int fd, const struct sl_passive *p, char err[SL_ERRLEN])
 {
     /* Non-blocking, so that accept() after poll() cannot hang on a client
      * that reset its connection in between. */
-    int fl = fcntl(fd, F_GETFL);
-    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+    if (sl_socket_set_nonblocking(fd, true) < 0) {
         sl_errno(err, "fcntl O_NONBLOCK");
         return -1;
     }
     sl_trace_before(p->t, SL_STEP_LISTEN);
     if (listen(fd, p->backlog) < 0) {
+        sl_socket_failed();
         char where[SL_ADDRSTRLEN];
         sl_errno(err, "listen %s", sl_format_local(fd, where, sizeof where));
         return -1;

@@ -2,18 +2,11 @@
 #include "socklab/trace.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <pthread.h>
-#include <signal.h>
-#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "socklab/io.h"
+#include "socklab/platform.h"
 #include "socklab/shutdown.h"
 
 /* The notes' numbering of each step for each role; 0: not a step there. */
@@ -65,12 +58,7 @@ int sl_trace_init(struct sl_trace *t, enum sl_role role, bool enabled, bool step
     t->stop = NULL;
     if (!step)
         return 0;
-    sigset_t usr1;
-    sigemptyset(&usr1);
-    sigaddset(&usr1, SIGUSR1);
-    /* Blocked here, in main before any thread, and so in every thread:
-     * the signal then waits for sigtimedwait() instead of killing us. */
-    int rc = pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+    int rc = sl_step_pause_init(); /* POSIX: SIGUSR1 blocked, to be waited for */
     if (rc != 0) {
         errno = rc;
         return -1;
@@ -84,52 +72,19 @@ void sl_trace_watch_stop(struct sl_trace *t, const struct sl_shutdown *s)
     t->stop = s;
 }
 
-/* Waits for a line on the terminal (when there is one), for SIGUSR1, or
- * for a stop request (Ctrl-C while paused: the program goes on to stop).
- * Once the shutdown watcher is gone, SIGINT/SIGTERM stay blocked with
- * nobody waiting for them: then the pause takes them itself. */
-static void wait_for_go(const struct sl_trace *t)
-{
-    sigset_t wanted;
-    sigemptyset(&wanted);
-    sigaddset(&wanted, SIGUSR1);
-    int tty = open("/dev/tty", O_RDONLY | O_NOCTTY | O_CLOEXEC);
-    const struct timespec tick = {0, 20 * 1000 * 1000};
-    for (;;) {
-        if (t->stop != NULL && !sl_shutdown_watching(t->stop)) {
-            sigaddset(&wanted, SIGINT);
-            sigaddset(&wanted, SIGTERM);
-        }
-        if (sigtimedwait(&wanted, NULL, &tick) > 0)
-            break;
-        if (t->stop != NULL && sl_shutdown_requested(t->stop) != 0)
-            break;
-        struct pollfd p = {.fd = tty, .events = POLLIN};
-        if (poll(&p, 1, 0) > 0 && p.revents) {
-            char c;
-            /* The whole line, so one Enter is one step. */
-            while (read(tty, &c, 1) == 1 && c != '\n')
-                ;
-            break;
-        }
-    }
-    if (tty >= 0)
-        close(tty);
-}
-
 void sl_trace_before(const struct sl_trace *t, enum sl_step step)
 {
-    char line[160];
+    char line[160], hint[64];
     if (t == NULL || !t->step)
         return;
     if (t->stop != NULL && sl_shutdown_requested(t->stop) != 0)
         return; /* stopping: no more pauses */
     int n = sl_step_number(t->role, step);
-    int len =
-        snprintf(line, sizeof line, "--step: next [%d/%d] %s: press Enter (or kill -USR1 %ld)\n", n,
-                 sl_step_total(t->role), sl_step_name(step), (long)getpid());
+    sl_step_pause_hint(hint, sizeof hint);
+    int len = snprintf(line, sizeof line, "--step: next [%d/%d] %s: press Enter%s\n", n,
+                       sl_step_total(t->role), sl_step_name(step), hint);
     (void)sl_write_all(t->out_fd, line, (size_t)len);
-    wait_for_go(t);
+    sl_step_pause_wait(t->stop);
 }
 
 /* Prints "[n/N] text" and, when STATE >= 0, "  state NAME". */
@@ -171,7 +126,7 @@ int sl_close_traced(const struct sl_trace *t, int fd, const char *fmt, ...)
             (void)shutdown(fd, SHUT_WR);
         state = sl_tcp_state(fd);
     }
-    int rc = close(fd);
+    int rc = sl_socket_close(fd);
     if (t != NULL && t->enabled) {
         va_list ap;
         va_start(ap, fmt);
@@ -183,15 +138,7 @@ int sl_close_traced(const struct sl_trace *t, int fd, const char *fmt, ...)
 
 int sl_tcp_state(int fd)
 {
-#ifdef TCP_INFO
-    struct tcp_info info;
-    socklen_t len = sizeof info;
-    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) == 0 && len > 0)
-        return info.tcpi_state;
-#else
-    (void)fd;
-#endif
-    return -1;
+    return sl_platform_tcp_state(fd);
 }
 
 const char *sl_tcp_state_name(int state)

@@ -66,7 +66,7 @@ int sl_socket_udp(int family, const struct sl_trace *t, char err[SL_ERRLEN])
     socklen_t len = family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
     if (bind(fd, (struct sockaddr *)&any, len) < 0 || sl_udp_enable_errors(fd) < 0) {
         sl_errno(err, "UDP socket set-up");
-        close(fd);
+        sl_socket_close(fd);
         return -1;
     }
     return fd;

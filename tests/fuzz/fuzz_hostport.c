@@ -1,4 +1,4 @@
-/* fuzz-sources: src/lib/addr.c src/lib/errfmt.c */
+/* fuzz-sources: src/lib/addr.c src/lib/errfmt.c src/lib/platform/posix_calls.c */
 /* libFuzzer harness: "HOST:PORT" parsing must never overrun or crash, and
  * whatever it accepts must fit the buffers it was given. */
 #include <stdint.h>

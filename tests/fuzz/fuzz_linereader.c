@@ -1,4 +1,4 @@
-/* fuzz-sources: src/lib/linereader.c */
+/* fuzz-sources: src/lib/linereader.c src/lib/platform/posix_calls.c */
 /* libFuzzer harness: the line reader gets arbitrary bytes in arbitrary
  * chunks through a non-blocking socketpair (each chunk is written, then
  * read until EAGAIN, so the chunks are the reads). What it returns must be

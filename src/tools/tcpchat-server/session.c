@@ -128,7 +128,7 @@ static bool join(struct chat_room *room, struct chat_client *c)
      * high-water mark is reached, and its talkers wait, in bounded time
      * and memory. */
     int sndbuf = CHAT_SOCKET_SNDBUF;
-    setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+    setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, (const void *)&sndbuf, sizeof sndbuf);
     /* The writer already sends whatever piled up in one go; Nagle would
      * only hold a short line back until the previous one is acknowledged
      * (tens of ms with delayed ACKs, when lines trickle in during a flood). */

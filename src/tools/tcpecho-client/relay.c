@@ -24,6 +24,7 @@ struct relay {
     size_t in_off, in_len;
     char out[RELAY_BUF]; /* from the socket, to stdout */
     bool stdin_open;
+    int in_fd; /* stdin as poll() takes it (platform.h: sl_stdin_pollable) */
 };
 
 static int fail(char *err, const char *what)
@@ -61,7 +62,7 @@ static int to_socket(struct relay *r, int fd, char *err)
 
 static int from_stdin(struct relay *r, int fd, char *err)
 {
-    ssize_t n = sl_read_some(STDIN_FILENO, r->in, sizeof r->in);
+    ssize_t n = sl_read_some(r->in_fd, r->in, sizeof r->in);
     if (n < 0)
         return fail(err, "read stdin");
     if (n == 0) {
@@ -85,6 +86,11 @@ int echo_relay(int fd, char *err)
     if (r == NULL)
         return fail(err, "relay buffer");
     r->stdin_open = true;
+    r->in_fd = sl_stdin_pollable();
+    if (r->in_fd < 0) {
+        free(r);
+        return fail(err, "stdin");
+    }
     int rc = relay_loop(r, fd, err);
     free(r);
     return rc;
@@ -97,7 +103,7 @@ static int relay_loop(struct relay *r, int fd, char *err)
         bool pending = r->in_len > r->in_off;
         struct pollfd p[2] = {
             {.fd = fd, .events = POLLIN | (pending ? POLLOUT : 0)},
-            {.fd = STDIN_FILENO, .events = POLLIN},
+            {.fd = r->in_fd, .events = POLLIN},
         };
         int np = r->stdin_open && !pending ? 2 : 1;
         if (poll(p, (nfds_t)np, -1) < 0) {

@@ -1,0 +1,136 @@
+/* The platform layer: the one place that knows Windows (Winsock 2.2) from
+ * POSIX. Everything else in socklab includes this header for the socket
+ * API and calls the functions below where the two systems differ; CMake
+ * compiles src/lib/platform/posix.c or src/lib/platform/windows.c.
+ *
+ * Sockets stay `int` in the library's interfaces. On Windows a SOCKET is a
+ * kernel handle, and 64-bit Windows keeps handles within 32 significant
+ * bits (so that 32- and 64-bit processes can share them): the value fits
+ * an int, and INVALID_SOCKET becomes -1. sl_socket_t names the system's
+ * own type where a call needs it. */
+#ifndef SOCKLAB_PLATFORM_H
+#define SOCKLAB_PLATFORM_H
+
+#ifdef _WIN32
+#include "socklab/platform_windows.h"
+#else
+#include "socklab/platform_posix.h"
+#endif
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "socklab/err.h"
+
+/* Step 1 of the notes, "protocol version": WSAStartup(MAKEWORD(2,2)) on
+ * Windows; on POSIX only SIGPIPE is ignored (a write to a vanished peer
+ * then fails with EPIPE instead of killing us). WHAT gets the trace text,
+ * e.g. `WSAStartup(2.2) = 0: Winsock version 2.2, "WinSock 2.0"`.
+ * Returns 0, or -1 with ERR filled. */
+int sl_platform_startup(char *what, size_t whatlen, char err[SL_ERRLEN]);
+
+/* The last step, "clean up": WSACleanup() on Windows. WHAT as above. */
+void sl_platform_cleanup(char *what, size_t whatlen);
+
+/* close() for a socket (closesocket on Windows). */
+int sl_socket_close(int fd);
+
+/* A socket call has just failed: copies its error into errno (on Windows
+ * from WSAGetLastError, mapped to the errno names the library tests; on
+ * POSIX errno holds it already). Returns -1, for `return sl_socket_failed();`. */
+int sl_socket_failed(void);
+
+/* SO_ERROR's value as an errno value. */
+int sl_socket_error_errno(int soerr);
+
+/* strerror() that also knows the system's socket errors (on Windows from
+ * FormatMessageW, as UTF-8). Returns BUF or a static text. */
+const char *sl_strerror(int errnum, char *buf, size_t len);
+
+/* read() for any descriptor the library reads: a socket, stdin, a pipe
+ * (on Windows a socket is tried first, then the C runtime's fd). */
+ssize_t sl_fd_read(int fd, void *buf, size_t len);
+
+/* Standard input as a descriptor sl_poll can wait on and sl_fd_read can
+ * read: STDIN_FILENO on POSIX; on Windows, where WSAPoll takes sockets
+ * only, a loopback socket a thread copies stdin into (closed at its end).
+ * Returns the fd or -1 + errno. */
+int sl_stdin_pollable(void);
+
+/* The last component of PATH ('/' separates; on Windows '\\' too). */
+const char *sl_path_last(const char *path);
+
+/* poll(): WSAPoll on Windows (sockets only there). errno on failure. */
+int sl_poll(struct pollfd *p, unsigned long n, int timeout_ms);
+
+/* connect(): a non-blocking connect that has started says EINPROGRESS on
+ * both systems (Windows says WSAEWOULDBLOCK). errno on failure. */
+int sl_socket_connect(int fd, const struct sockaddr *sa, socklen_t len);
+
+/* O_NONBLOCK on or off (FIONBIO on Windows). 0 or -1 + errno. */
+int sl_socket_set_nonblocking(int fd, bool on);
+
+/* True unless FD is known to be blocking. Windows cannot tell, and there
+ * EWOULDBLOCK only ever comes from non-blocking sockets (a receive timeout
+ * is WSAETIMEDOUT), so it says true. */
+bool sl_socket_is_nonblocking(int fd);
+
+/* SO_REUSEADDR where it means "restart despite TIME_WAIT" (POSIX). On
+ * Windows SO_REUSEADDR would let a second program steal a port in use;
+ * there SO_EXCLUSIVEADDRUSE is set instead. 0 or -1 + errno. */
+int sl_socket_reuse_addr(int fd);
+
+/* A receive time limit of MS milliseconds (SO_RCVTIMEO: a timeval on
+ * POSIX, a DWORD of milliseconds on Windows). 0 or -1 + errno. */
+int sl_socket_set_recv_timeout(int fd, int ms);
+
+/* A wake-up channel for poll(): FDS[0] becomes readable once something is
+ * written to FDS[1]. A pipe on POSIX; a loopback TCP pair on Windows,
+ * where only sockets can be polled. The read end is non-blocking.
+ * 0 or -1 + errno. */
+int sl_wakeup_open(int fds[2]);
+void sl_wakeup_signal(int wr);
+void sl_wakeup_drain(int rd);
+void sl_wakeup_close(int fds[2]);
+
+/* Stop requests: SIGINT/SIGTERM on POSIX (a thread in sigwait), Ctrl-C,
+ * Ctrl-Break and closing the console on Windows (SetConsoleCtrlHandler).
+ * ON_STOP(ARG, SIGNO) runs in a thread of the platform's, SIGNO SIGINT or
+ * SIGTERM; when it returns false the request ends the process the
+ * system's default way (a second Ctrl-C for a stuck program).
+ * start: 0 or an errno value. W is the platform's own state. */
+typedef bool (*sl_stop_fn)(void *arg, int signo);
+int sl_stop_watch_start(struct sl_stop_watch *w, sl_stop_fn on_stop, void *arg);
+void sl_stop_watch_end(struct sl_stop_watch *w);
+
+/* --step: prepares the pause (POSIX: blocks SIGUSR1, to be waited for).
+ * 0 or an errno value. */
+int sl_step_pause_init(void);
+/* How else a pause can be ended than with Enter, e.g. " (or kill -USR1 42)". */
+void sl_step_pause_hint(char *buf, size_t len);
+struct sl_shutdown;
+/* Waits for Enter on the console, for the POSIX SIGUSR1, or for a stop
+ * request of STOP (may be NULL). */
+void sl_step_pause_wait(const struct sl_shutdown *stop);
+
+/* Now on a clock that never jumps, in nanoseconds. */
+uint64_t sl_platform_clock_ns(void);
+
+/* Process limits for sl_host_client_limit: descriptors (soft limit;
+ * UINT64_MAX: none), tasks (threads and pids; FALLBACK when unknown) and
+ * the available memory in bytes (0: unknown). */
+uint64_t sl_platform_fd_limit(void);
+uint64_t sl_platform_task_limit(uint64_t fallback);
+uint64_t sl_platform_memory_available(void);
+/* Raises the descriptor limit to its maximum; *NOW: the new one, -1 if
+ * none. 0 or -1 + errno. */
+int sl_platform_raise_fd_limit(long *now);
+
+/* The TCP state of FD in Linux numbering (1 ESTABLISHED ... 11 CLOSING,
+ * as sl_tcp_state_name), or -1 when it has none (not TCP, not connected).
+ * Linux: TCP_INFO. Windows: the TCP table row of FD's four-tuple
+ * (GetExtendedTcpTable; Wine has no SIO_TCP_INFO). */
+int sl_platform_tcp_state(int fd);
+
+#endif

@@ -1,0 +1,28 @@
+/* POSIX side of the platform layer: the system's socket headers as they
+ * are. Include socklab/platform.h, not this. */
+#ifndef SOCKLAB_PLATFORM_POSIX_H
+#define SOCKLAB_PLATFORM_POSIX_H
+
+#include <arpa/inet.h>
+#include <stdbool.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+typedef int sl_socket_t;
+#define SL_INVALID_SOCKET (-1)
+
+/* The stop-request watcher: a thread in sigwait(). */
+struct sl_stop_watch {
+    pthread_t waiter;
+    sigset_t old_mask; /* the caller's mask before start (restored if it fails) */
+    bool (*on_stop)(void *arg, int signo);
+    void *arg;
+};
+
+#endif

@@ -1,0 +1,41 @@
+/* Windows side of the platform layer: Winsock 2.2 with the POSIX names the
+ * rest of socklab uses. Include socklab/platform.h, not this. */
+#ifndef SOCKLAB_PLATFORM_WINDOWS_H
+#define SOCKLAB_PLATFORM_WINDOWS_H
+
+#include <winsock2.h>
+#include <ws2tcpip.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+typedef SOCKET sl_socket_t;
+#define SL_INVALID_SOCKET INVALID_SOCKET
+
+/* shutdown()'s POSIX names. */
+#ifndef SHUT_RD
+#define SHUT_RD SD_RECEIVE
+#define SHUT_WR SD_SEND
+#define SHUT_RDWR SD_BOTH
+#endif
+/* Winsock raises no SIGPIPE, and a send after poll() said writable does not
+ * block for long: both flags have nothing to do. */
+#define MSG_NOSIGNAL 0
+#define MSG_DONTWAIT 0
+/* getaddrinfo never reports "see errno" on Windows. */
+#define EAI_SYSTEM (-11)
+
+typedef unsigned long nfds_t;
+typedef ADDRESS_FAMILY sa_family_t;
+typedef USHORT in_port_t;
+
+/* The stop-request watcher: a console control handler. */
+struct sl_stop_watch {
+    bool (*on_stop)(void *arg, int signo);
+    void *arg;
+};
+
+#endif

@@ -1,0 +1,466 @@
+/* The platform layer on Windows: Winsock 2.2 behind the POSIX-shaped
+ * functions of socklab/platform.h. Cross-built with mingw-w64 (its
+ * winpthreads gives the library its pthreads) and tested under Wine.
+ *
+ * This file keeps the layer's only global state: the console control
+ * handler takes no argument, so the watcher it feeds is kept here. */
+#include "socklab/platform.h"
+
+#include <conio.h>
+#include <fcntl.h>
+#include <io.h>
+#include <iphlpapi.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <windows.h>
+
+#include "../internal.h"
+#include "socklab/shutdown.h"
+
+int sl_platform_startup(char *what, size_t whatlen, char err[SL_ERRLEN])
+{
+    WSADATA wsa;
+    /* Step 1 of the notes: ask for Winsock 2.2; wsa says what we got. */
+    int rc = WSAStartup(MAKEWORD(2, 2), &wsa);
+    if (rc != 0) {
+        errno = sl_socket_error_errno(rc);
+        sl_errno(err, "WSAStartup(2.2)");
+        return -1;
+    }
+    /* Windows console output as UTF-8, so Chinese text prints as sent, and
+     * stdio without the C runtime's "\n" -> "\r\n": bytes pass as they are. */
+    SetConsoleOutputCP(CP_UTF8);
+    for (int fd = 0; fd <= 2; fd++)
+        _setmode(fd, _O_BINARY);
+    snprintf(what, whatlen, "WSAStartup(2.2) = %d: Winsock version %d.%d, \"%s\"", rc,
+             LOBYTE(wsa.wVersion), HIBYTE(wsa.wVersion), wsa.szDescription);
+    return 0;
+}
+
+void sl_platform_cleanup(char *what, size_t whatlen)
+{
+    int rc = WSACleanup();
+    snprintf(what, whatlen, "WSACleanup() = %d", rc == 0 ? 0 : (int)WSAGetLastError());
+}
+
+int sl_socket_close(int fd)
+{
+    return closesocket((SOCKET)fd) == 0 ? 0 : sl_socket_failed();
+}
+
+/* Winsock's errors and the errno names the library tests. */
+static const struct {
+    int wsa, posix;
+} error_names[] = {
+    {WSAEINTR, EINTR},
+    {WSAEBADF, EBADF},
+    {WSAEACCES, EACCES},
+    {WSAEFAULT, EFAULT},
+    {WSAEINVAL, EINVAL},
+    {WSAEMFILE, EMFILE},
+    {WSAEWOULDBLOCK, EAGAIN},
+    {WSAEINPROGRESS, EINPROGRESS},
+    {WSAEALREADY, EALREADY},
+    {WSAENOTSOCK, ENOTSOCK},
+    {WSAEDESTADDRREQ, EDESTADDRREQ},
+    {WSAEMSGSIZE, EMSGSIZE},
+    {WSAEPROTOTYPE, EPROTOTYPE},
+    {WSAENOPROTOOPT, ENOPROTOOPT},
+    {WSAEPROTONOSUPPORT, EPROTONOSUPPORT},
+    {WSAEOPNOTSUPP, EOPNOTSUPP},
+    {WSAEAFNOSUPPORT, EAFNOSUPPORT},
+    {WSAEADDRINUSE, EADDRINUSE},
+    {WSAEADDRNOTAVAIL, EADDRNOTAVAIL},
+    {WSAENETDOWN, ENETDOWN},
+    {WSAENETUNREACH, ENETUNREACH},
+    {WSAENETRESET, ENETRESET},
+    {WSAECONNABORTED, ECONNABORTED},
+    {WSAECONNRESET, ECONNRESET},
+    {WSAENOBUFS, ENOBUFS},
+    {WSAEISCONN, EISCONN},
+    {WSAENOTCONN, ENOTCONN},
+    {WSAESHUTDOWN, EPIPE},
+    {WSAETIMEDOUT, ETIMEDOUT},
+    {WSAECONNREFUSED, ECONNREFUSED},
+    {WSAEHOSTUNREACH, EHOSTUNREACH},
+};
+#define N_ERROR_NAMES (sizeof error_names / sizeof error_names[0])
+
+int sl_socket_error_errno(int soerr)
+{
+    for (size_t i = 0; i < N_ERROR_NAMES; i++)
+        if (error_names[i].wsa == soerr)
+            return error_names[i].posix;
+    return soerr; /* a WSA number of its own: sl_strerror still knows it */
+}
+
+int sl_socket_failed(void)
+{
+    errno = sl_socket_error_errno(WSAGetLastError());
+    return -1;
+}
+
+/* The system's own text for a Winsock error, as UTF-8 without the
+ * trailing ".\r\n". */
+static const char *wsa_text(int code, char *buf, size_t len)
+{
+    wchar_t wide[256];
+    DWORD n = FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL,
+                             (DWORD)code, 0, wide, sizeof wide / sizeof wide[0], NULL);
+    int bytes = n == 0 || len < 2
+                    ? 0
+                    : WideCharToMultiByte(CP_UTF8, 0, wide, (int)n, buf, (int)len - 1, NULL, NULL);
+    if (bytes <= 0) {
+        snprintf(buf, len, "Winsock error %d", code);
+        return buf;
+    }
+    buf[bytes] = '\0';
+    while (bytes > 0 && strchr("\r\n. ", buf[bytes - 1]))
+        buf[--bytes] = '\0';
+    return buf;
+}
+
+const char *sl_strerror(int errnum, char *buf, size_t len)
+{
+    if (errnum >= WSABASEERR)
+        return wsa_text(errnum, buf, len);
+    for (size_t i = 0; i < N_ERROR_NAMES; i++)
+        if (error_names[i].posix == errnum && errnum >= 100) /* POSIX supplement: not in msvcrt */
+            return wsa_text(error_names[i].wsa, buf, len);
+    return strerror(errnum);
+}
+
+int sl_poll(struct pollfd *p, unsigned long n, int timeout_ms)
+{
+    if (n == 0) { /* WSAPoll refuses an empty set: just wait */
+        Sleep(timeout_ms < 0 ? INFINITE : (DWORD)timeout_ms);
+        return 0;
+    }
+    int rc = WSAPoll(p, n, timeout_ms);
+    return rc == SOCKET_ERROR ? sl_socket_failed() : rc;
+}
+
+int sl_socket_connect(int fd, const struct sockaddr *sa, socklen_t len)
+{
+    if (connect((SOCKET)fd, sa, len) == 0)
+        return 0;
+    int e = WSAGetLastError();
+    errno = e == WSAEWOULDBLOCK ? EINPROGRESS : sl_socket_error_errno(e);
+    return -1;
+}
+
+int sl_socket_set_nonblocking(int fd, bool on)
+{
+    u_long mode = on ? 1 : 0;
+    return ioctlsocket((SOCKET)fd, FIONBIO, &mode) == 0 ? 0 : sl_socket_failed();
+}
+
+bool sl_socket_is_nonblocking(int fd)
+{
+    (void)fd;
+    return true;
+}
+
+int sl_socket_reuse_addr(int fd)
+{
+    BOOL one = TRUE;
+    int rc =
+        setsockopt((SOCKET)fd, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&one, sizeof one);
+    return rc == 0 ? 0 : sl_socket_failed();
+}
+
+int sl_socket_set_recv_timeout(int fd, int ms)
+{
+    DWORD v = (DWORD)ms;
+    int rc = setsockopt((SOCKET)fd, SOL_SOCKET, SO_RCVTIMEO, (const char *)&v, sizeof v);
+    return rc == 0 ? 0 : sl_socket_failed();
+}
+
+ssize_t sl_fd_read(int fd, void *buf, size_t len)
+{
+    int n = recv((SOCKET)fd, buf, len > INT_MAX ? INT_MAX : (int)len, 0);
+    if (n != SOCKET_ERROR)
+        return n;
+    if (WSAGetLastError() != WSAENOTSOCK)
+        return sl_socket_failed();
+    return _read(fd, buf, len > INT_MAX ? INT_MAX : (unsigned)len);
+}
+
+const char *sl_path_last(const char *path)
+{
+    for (const char *p = path; *p; p++)
+        if (*p == '/' || *p == '\\')
+            path = p + 1;
+    return path;
+}
+
+/* A connected loopback TCP pair: Windows has no socketpair() and polls
+ * sockets only. It may be made before step 1 (a server's stop channel), so
+ * it holds a Winsock reference of its own, released by loopback_close. */
+static int connected_pair(SOCKET out[2]);
+
+static int loopback_pair(SOCKET out[2])
+{
+    WSADATA wsa;
+    if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0)
+        return sl_socket_failed();
+    int rc = connected_pair(out);
+    if (rc < 0)
+        WSACleanup();
+    return rc;
+}
+
+static void loopback_close(SOCKET pair[2])
+{
+    closesocket(pair[0]);
+    closesocket(pair[1]);
+    WSACleanup();
+}
+
+static int connected_pair(SOCKET out[2])
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int alen = sizeof a;
+    SOCKET l = socket(AF_INET, SOCK_STREAM, 0), c = INVALID_SOCKET, s = INVALID_SOCKET;
+    if (l == INVALID_SOCKET)
+        return sl_socket_failed();
+    if (bind(l, (struct sockaddr *)&a, sizeof a) == 0 && listen(l, 1) == 0 &&
+        getsockname(l, (struct sockaddr *)&a, &alen) == 0 &&
+        (c = socket(AF_INET, SOCK_STREAM, 0)) != INVALID_SOCKET &&
+        connect(c, (struct sockaddr *)&a, sizeof a) == 0)
+        s = accept(l, NULL, NULL);
+    if (s == INVALID_SOCKET) {
+        sl_socket_failed();
+        int saved = errno;
+        if (c != INVALID_SOCKET)
+            closesocket(c);
+        closesocket(l);
+        errno = saved;
+        return -1;
+    }
+    closesocket(l);
+    out[0] = s;
+    out[1] = c;
+    return 0;
+}
+
+int sl_wakeup_open(int fds[2])
+{
+    SOCKET pair[2];
+    if (loopback_pair(pair) < 0)
+        return -1;
+    fds[0] = (int)pair[0];
+    fds[1] = (int)pair[1];
+    return sl_socket_set_nonblocking(fds[0], true);
+}
+
+void sl_wakeup_signal(int wr)
+{
+    (void)send((SOCKET)wr, "", 1, 0);
+}
+
+void sl_wakeup_drain(int rd)
+{
+    char scratch[64];
+    while (recv((SOCKET)rd, scratch, sizeof scratch, 0) > 0)
+        ;
+}
+
+void sl_wakeup_close(int fds[2])
+{
+    SOCKET pair[2] = {(SOCKET)fds[0], (SOCKET)fds[1]};
+    loopback_close(pair);
+}
+
+/* Copies stdin into the write end of a loopback pair; EOF half-closes. */
+static DWORD WINAPI copy_stdin(void *arg)
+{
+    SOCKET wr = (SOCKET)(uintptr_t)arg;
+    char buf[4096];
+    int n;
+    while ((n = _read(0, buf, sizeof buf)) > 0)
+        for (int off = 0; off < n;) {
+            int sent = send(wr, buf + off, n - off, 0);
+            if (sent <= 0)
+                goto out;
+            off += sent;
+        }
+out:
+    shutdown(wr, SD_SEND);
+    return 0;
+}
+
+int sl_stdin_pollable(void)
+{
+    SOCKET pair[2];
+    if (loopback_pair(pair) < 0)
+        return -1;
+    _setmode(0, _O_BINARY); /* bytes as they are, UTF-8 included */
+    HANDLE h = CreateThread(NULL, 64 * 1024, copy_stdin, (void *)(uintptr_t)pair[1], 0, NULL);
+    if (h == NULL) {
+        loopback_close(pair);
+        errno = ENOMEM;
+        return -1;
+    }
+    CloseHandle(h);
+    return (int)pair[0];
+}
+
+/* The console control handler's watcher (see the top of the file). */
+static struct sl_stop_watch *volatile console_watch;
+
+/* Runs in a thread Windows starts for the event. TRUE: handled. FALSE:
+ * the next handler, the default one, ends the process. */
+static BOOL WINAPI on_console_event(DWORD event)
+{
+    struct sl_stop_watch *w = console_watch;
+    int signo = event == CTRL_C_EVENT ? SIGINT : SIGTERM;
+    if (w == NULL)
+        return FALSE;
+    return w->on_stop(w->arg, signo) ? TRUE : FALSE;
+}
+
+int sl_stop_watch_start(struct sl_stop_watch *w, sl_stop_fn on_stop, void *arg)
+{
+    w->on_stop = on_stop;
+    w->arg = arg;
+    console_watch = w;
+    if (!SetConsoleCtrlHandler(on_console_event, TRUE)) {
+        console_watch = NULL;
+        return EINVAL;
+    }
+    return 0;
+}
+
+void sl_stop_watch_end(struct sl_stop_watch *w)
+{
+    (void)w;
+    SetConsoleCtrlHandler(on_console_event, FALSE);
+    console_watch = NULL;
+}
+
+int sl_step_pause_init(void)
+{
+    return 0;
+}
+
+void sl_step_pause_hint(char *buf, size_t len)
+{
+    if (len > 0)
+        buf[0] = '\0';
+}
+
+void sl_step_pause_wait(const struct sl_shutdown *stop)
+{
+    for (;;) {
+        if (stop != NULL && sl_shutdown_requested(stop) != 0)
+            return;
+        if (_kbhit()) {
+            int c = _getch();
+            if (c == '\r' || c == '\n')
+                return;
+            continue;
+        }
+        Sleep(20);
+    }
+}
+
+uint64_t sl_platform_clock_ns(void)
+{
+    LARGE_INTEGER now, freq;
+    QueryPerformanceCounter(&now);
+    QueryPerformanceFrequency(&freq);
+    uint64_t s = (uint64_t)now.QuadPart / (uint64_t)freq.QuadPart;
+    uint64_t rest = (uint64_t)now.QuadPart % (uint64_t)freq.QuadPart;
+    return s * 1000000000u + rest * 1000000000u / (uint64_t)freq.QuadPart;
+}
+
+uint64_t sl_platform_fd_limit(void)
+{
+    return UINT64_MAX; /* sockets are handles: no per-process descriptor limit */
+}
+
+uint64_t sl_platform_task_limit(uint64_t fallback)
+{
+    return fallback;
+}
+
+uint64_t sl_platform_memory_available(void)
+{
+    MEMORYSTATUSEX m = {.dwLength = sizeof m};
+    return GlobalMemoryStatusEx(&m) ? m.ullAvailPhys : 0;
+}
+
+int sl_platform_raise_fd_limit(long *now)
+{
+    if (now)
+        *now = -1;
+    return 0;
+}
+
+/* MIB_TCP_STATE (1 CLOSED ... 12 DELETE_TCB) in Linux numbering. */
+static int linux_state(DWORD mib)
+{
+    static const int map[] = {-1, 7, 10, 2, 3, 1, 4, 5, 8, 11, 9, 6, -1};
+    return mib < sizeof map / sizeof map[0] ? map[mib] : -1;
+}
+
+/* The row of the TCP table whose four-tuple is FD's. Wine answers
+ * SIO_TCP_INFO with WSAEOPNOTSUPP, so the table is what works everywhere. */
+static int state_from_table(const struct sockaddr_storage *me, const struct sockaddr_storage *peer)
+{
+    int af = me->ss_family, state = -1;
+    ULONG size = 0;
+    if (GetExtendedTcpTable(NULL, &size, FALSE, af, TCP_TABLE_BASIC_ALL, 0) !=
+        ERROR_INSUFFICIENT_BUFFER)
+        return -1;
+    void *table = malloc(size);
+    if (table == NULL ||
+        GetExtendedTcpTable(table, &size, FALSE, af, TCP_TABLE_BASIC_ALL, 0) != NO_ERROR) {
+        free(table);
+        return -1;
+    }
+    if (af == AF_INET) {
+        const struct sockaddr_in *a = (const void *)me, *b = (const void *)peer;
+        MIB_TCPTABLE *t = table;
+        for (DWORD i = 0; i < t->dwNumEntries && state < 0; i++) {
+            MIB_TCPROW *r = &t->table[i];
+            if (r->dwLocalAddr == a->sin_addr.s_addr && (USHORT)r->dwLocalPort == a->sin_port &&
+                r->dwRemoteAddr == b->sin_addr.s_addr && (USHORT)r->dwRemotePort == b->sin_port)
+                state = linux_state(r->dwState);
+        }
+    } else {
+        const struct sockaddr_in6 *a = (const void *)me, *b = (const void *)peer;
+        MIB_TCP6TABLE *t = table;
+        for (DWORD i = 0; i < t->dwNumEntries && state < 0; i++) {
+            MIB_TCP6ROW *r = &t->table[i];
+            if (!memcmp(&r->LocalAddr, &a->sin6_addr, 16) &&
+                (USHORT)r->dwLocalPort == a->sin6_port &&
+                !memcmp(&r->RemoteAddr, &b->sin6_addr, 16) &&
+                (USHORT)r->dwRemotePort == b->sin6_port)
+                state = linux_state(r->State);
+        }
+    }
+    free(table);
+    return state;
+}
+
+int sl_platform_tcp_state(int fd)
+{
+    struct sockaddr_storage me, peer;
+    int melen = sizeof me, peerlen = sizeof peer, type = 0, typelen = sizeof type;
+    if (getsockopt((SOCKET)fd, SOL_SOCKET, SO_TYPE, (char *)&type, &typelen) != 0 ||
+        type != SOCK_STREAM || getsockname((SOCKET)fd, (struct sockaddr *)&me, &melen) != 0)
+        return -1;
+    if (getpeername((SOCKET)fd, (struct sockaddr *)&peer, &peerlen) != 0) {
+        /* No peer: a listener (or never connected); the table's listeners
+         * have a zero remote address. */
+        memset(&peer, 0, sizeof peer);
+        peer.ss_family = me.ss_family;
+    }
+    if (me.ss_family != AF_INET && me.ss_family != AF_INET6)
+        return -1;
+    return state_from_table(&me, &peer);
+}

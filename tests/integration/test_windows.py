@@ -1,0 +1,177 @@
+"""The Windows tools (cross-built by the `windows` preset) under Wine, mixed
+with the Linux ones on loopback: Windows server with Linux clients and nc,
+Linux server with a Windows client, UTF-8 Chinese both ways, and --trace
+showing the notes' step 1 as Winsock really did it (WSAStartup 2.2).
+
+The .exe files come from $SOCKLAB_WINDOWS_BIN or build/windows/bin; the
+Linux ones from $SOCKLAB_BIN. Skipped, with the reason, when either is
+missing or wine64 is not installed. Wine runs in a throwaway WINEPREFIX,
+created once for the whole file (its first start is the slow part).
+"""
+# labels: windows
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+from socklab_test import tool
+
+WINE = os.environ.get("SOCKLAB_WINE", "/usr/lib/wine/wine64")
+WIN_BIN = os.environ.get("SOCKLAB_WINDOWS_BIN") or os.path.join(
+    os.path.dirname(__file__), "..", "..", "build", "windows", "bin")
+LISTENING = re.compile(rb"listening on (\S+):(\d+)")
+CHINESE = "你好，世界：网络编程\n".encode("utf-8")
+
+prefix_dir = None
+
+
+def exe(name):
+    path = os.path.join(WIN_BIN, name + ".exe")
+    if not os.path.isfile(path):
+        raise unittest.SkipTest(f"{path} not built (cmake --preset windows && "
+                                "cmake --build --preset windows)")
+    return path
+
+
+def wine_env():
+    return dict(os.environ, WINEPREFIX=os.path.join(prefix_dir, "prefix"), WINEDEBUG="-all",
+                WINEDLLOVERRIDES="mscoree,mshtml=")
+
+
+def setUpModule():
+    global prefix_dir
+    if not os.access(WINE, os.X_OK):
+        raise unittest.SkipTest(f"{WINE} missing (apt-get install wine64)")
+    exe("tcpecho-server")
+    prefix_dir = tempfile.mkdtemp(prefix="socklab-wine-")
+    # One start creates the prefix; the tests' own starts are then quick.
+    p = subprocess.run([WINE, exe("tcpecho-server"), "--version"], env=wine_env(),
+                       capture_output=True, timeout=180)
+    if p.returncode != 0 or b"0." not in p.stdout:
+        raise unittest.SkipTest("wine64 cannot run the tools here: " +
+                                p.stderr.decode("utf-8", "replace")[-300:])
+
+
+def tearDownModule():
+    if prefix_dir:
+        subprocess.run([os.path.join(os.path.dirname(WINE), "wineserver"), "-k"],
+                       env=wine_env(), capture_output=True, timeout=30)
+        shutil.rmtree(prefix_dir, ignore_errors=True)
+
+
+class WineServer:
+    """A Windows server under Wine; its port from its `listening on` line."""
+
+    def __init__(self, name, *args):
+        self.errpath = os.path.join(prefix_dir, name + ".err")
+        self.err = open(self.errpath, "wb")
+        self.proc = subprocess.Popen([WINE, exe(name), "-p", "0", *args], env=wine_env(),
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=self.err)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            m = LISTENING.search(self.stderr())
+            if m:
+                self.port = m.group(2).decode()
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        self.stop()
+        raise AssertionError(f"{name}.exe never listened: {self.stderr()!r}")
+
+    def stderr(self):
+        with open(self.errpath, "rb") as f:
+            return f.read()
+
+    def stop(self):
+        """SIGINT, which Wine delivers as Ctrl-C (SetConsoleCtrlHandler)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.err.close()
+        return self.proc.returncode
+
+
+class WindowsEchoServer(unittest.TestCase):
+    def test_linux_client_and_nc_get_chinese_back(self):
+        srv = WineServer("tcpecho-server", "--trace")
+        try:
+            p = subprocess.run([tool("tcpecho-client"), "-p", srv.port, "127.0.0.1"],
+                               input=CHINESE, capture_output=True, timeout=30)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertEqual(p.stdout, CHINESE)
+            if shutil.which("nc"):
+                p = subprocess.run(["nc", "-N", "127.0.0.1", srv.port], input=CHINESE,
+                                   capture_output=True, timeout=30)
+                self.assertEqual(p.stdout, CHINESE, p.stderr)
+        finally:
+            rc = srv.stop()
+        err = srv.stderr().decode("utf-8", "replace")
+        # Step 1 as Winsock answered it, then the last step.
+        self.assertRegex(err, r'\[1/9\] WSAStartup\(2\.2\) = 0: Winsock version 2\.2, "[^"]+"')
+        self.assertIn("[5/9] listen backlog", err)
+        self.assertRegex(err, r"\[6/9\] accept -> fd \d+ from 127\.0\.0\.1:\d+")
+        self.assertIn("[9/9] WSACleanup() = 0", err)
+        self.assertEqual(rc, 0, err)
+
+
+class WindowsEchoClient(unittest.TestCase):
+    def test_windows_client_with_linux_server(self):
+        srv = subprocess.Popen([tool("tcpecho-server"), "-p", "0"], stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            m = LISTENING.search(srv.stderr.readline())
+            self.assertIsNotNone(m)
+            p = subprocess.run([WINE, exe("tcpecho-client"), "--trace", "-p", m.group(2).decode(),
+                                "127.0.0.1"], env=wine_env(), input=CHINESE,
+                               capture_output=True, timeout=60)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertEqual(p.stdout, CHINESE)
+            err = p.stderr.decode("utf-8", "replace")
+            self.assertRegex(err, r"\[1/7\] WSAStartup\(2\.2\) = 0: Winsock version 2\.2")
+            self.assertRegex(err, r"\[4/7\] connect 127\.0\.0\.1:\d+ from 127\.0\.0\.1:\d+"
+                                  r"  state ESTABLISHED")
+            self.assertIn("[7/7] WSACleanup() = 0", err)
+        finally:
+            srv.send_signal(signal.SIGTERM)
+            srv.communicate(timeout=15)
+
+
+class WindowsChatServer(unittest.TestCase):
+    def test_linux_clients_chat_in_chinese(self):
+        srv = WineServer("tcpchat-server")
+        try:
+            import socket
+            alice = socket.create_connection(("127.0.0.1", int(srv.port)), timeout=20)
+            bob = socket.create_connection(("127.0.0.1", int(srv.port)), timeout=20)
+            alice.sendall("/nick 小明\n".encode())
+            bob.sendall("/nick bob\n".encode())
+            time.sleep(0.5)  # both named before the line goes out
+            alice.sendall(CHINESE)
+            got = b""
+            deadline = time.monotonic() + 20
+            while CHINESE.strip() not in got and time.monotonic() < deadline:
+                chunk = bob.recv(4096)
+                if not chunk:
+                    break
+                got += chunk
+            self.assertIn(CHINESE.strip(), got)
+            self.assertIn("小明".encode(), got)
+            alice.close()
+            bob.close()
+        finally:
+            rc = srv.stop()
+        self.assertEqual(rc, 0, srv.stderr())
+
+
+if __name__ == "__main__":
+    unittest.main()
