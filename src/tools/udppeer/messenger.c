@@ -29,6 +29,7 @@ struct messenger {
     unsigned char *buf;
     char *clean;
     bool failed;
+    const struct sl_trace *trace;
 };
 
 /* Reports every ICMP error queued on the socket: UDP's only news that a
@@ -160,9 +161,12 @@ static void receive_datagrams(struct messenger *m)
             }
             return;
         }
+        sl_format_addr((struct sockaddr *)&from, fromlen, name, sizeof name);
+        /* --trace shows each recvfrom()'s size: one datagram each, whole,
+         * however many wait in the socket's buffer. */
+        sl_trace_step(m->trace, SL_STEP_COMMUNICATE, -1, "recvfrom %s: %zd bytes", name, n);
         size_t kept = (size_t)n;
         if (kept > m->opt->bufsize) {
-            sl_format_addr((struct sockaddr *)&from, fromlen, name, sizeof name);
             sl_cli_log(m->prog,
                        "datagram from %s truncated: %zd bytes, only the first %zu kept "
                        "(--bufsize)",
@@ -204,7 +208,7 @@ static int resolve_peers(struct messenger *m)
 int messenger_run(const char *prog, const struct udppeer_options *opt, int fd, int stop_fd,
                   const struct sl_trace *t)
 {
-    struct messenger m = {.prog = prog, .opt = opt, .fd = fd};
+    struct messenger m = {.prog = prog, .opt = opt, .fd = fd, .trace = t};
     struct sl_linereader lr;
     m.show_sender = !opt->raw && isatty(STDOUT_FILENO);
     m.buf = malloc(opt->bufsize + 1);
