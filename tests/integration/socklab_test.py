@@ -194,6 +194,26 @@ class Server(Drained):
         check_sanitizers(self.testcase, self.stderr, self.name)
 
 
+def stop_process(pid, timeout=10.0):
+    """SIGSTOP to PID, returning once every thread of it has stopped (the
+    signal takes effect asynchronously): the kernel then receives for it
+    while it reads nothing."""
+    os.kill(pid, signal.SIGSTOP)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        states = []
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            try:
+                with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                    states.append(f.read().rsplit(")", 1)[1].split()[0])
+            except FileNotFoundError:
+                pass  # a thread that just ended
+        if states and all(st in ("T", "t") for st in states):
+            return
+        time.sleep(0.005)
+    raise AssertionError(f"process {pid} did not stop")
+
+
 def run(testcase, name, *args, input=b"", timeout=60, check_rc=None):
     """Runs a tool to completion; returns CompletedProcess (bytes)."""
     p = subprocess.run([tool(name), *args], input=input, stdout=subprocess.PIPE,

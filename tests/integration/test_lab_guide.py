@@ -13,9 +13,20 @@ A guide page marks each shell block with an HTML comment (invisible when rendere
     <!-- lab: ends NAME expect=REGEX --> NAME ends by itself (no signal: one sent while it is
                                         already exiting would race); it must exit 0 and its
                                         output must match REGEX (optional)
+    <!-- lab: bg NAME keys wait=REGEX --> as bg, with a keyboard: its standard input is a pipe
+                                        that `type` writes to (without `keys`: /dev/null)
+    <!-- lab: type NAME wait=REGEX -->  type the block's lines on NAME's keyboard, Enter after
+                                        each, at a person's speed (a pause between lines, so
+                                        each line is a read of its own); then wait until NAME's
+                                        output matches REGEX (optional)
+    <!-- lab: type NAME eof -->         the same, then Ctrl-D: NAME's keyboard is closed
+    <!-- lab: look NAME expect=REGEX --> wait until NAME's output matches REGEX, as a person
+                                        watches its terminal before going on
 
 Blocks run with bash, in a fresh temporary directory, with the freshly built tools first
-on PATH. The Chinese and English pages must carry exactly the same commands and marks,
+on PATH. A page finds its programs as a student does, with `pidof NAME`; so that other
+programs of the same name on this machine (other tests) are not found too, a `pidof`
+first on PATH answers only with the page's own background programs. The Chinese and English pages must carry exactly the same commands and marks,
 which are run once.
 
 The guide names fixed ports (7007, 7070, ...) as a student types them, and a student's
@@ -43,7 +54,7 @@ from hold_ports import held_ports
 from socklab_test import BIN, SANITIZER_MARKS, netns_unavailable
 
 LAB = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "lab")
-MARK = re.compile(r"<!-- lab: (.*?) -->\s*\n```(?:sh|bash|console)?\n(.*?)```", re.S)
+MARK = re.compile(r"<!-- lab: (.*?) -->\s*\n```(?:sh|bash|console|text)?\n(.*?)```", re.S)
 GUIDE_PORT = re.compile(r"\b70\d\d\b")
 
 
@@ -61,10 +72,12 @@ def parse(path):
                 opts.setdefault(key, []).append(value)
         opts = {k: tuple(v) for k, v in opts.items()}
         names = [a for a in args if "=" not in a]
+        for flag in names[1:]:
+            opts[flag] = ("",)
         # Comment lines may be translated; the commands may not differ.
         script = "\n".join(l for l in m.group(2).splitlines() if not l.lstrip().startswith("#"))
         steps.append((kind, names[0] if names else None, opts,
-                      script if kind not in ("stop", "ends") else ""))
+                      script if kind not in ("stop", "ends", "look") else ""))
     return steps
 
 
@@ -126,10 +139,11 @@ def move_ports(steps):
 
 
 class Background:
-    def __init__(self, script, cwd, env, prefix=()):
+    def __init__(self, script, cwd, env, prefix=(), keys=False):
+        # bash execs the program (and nsenter execs bash): proc.pid is the program's.
         self.proc = subprocess.Popen([*prefix, "bash", "-c", "exec " + script.strip()], cwd=cwd,
-                                     env=env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                                     env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.PIPE if keys else subprocess.DEVNULL)
         self.out = bytearray()
         self.lock = threading.Lock()
         threading.Thread(target=self._drain, daemon=True).start()
@@ -143,6 +157,37 @@ class Background:
     def text(self):
         with self.lock:
             return bytes(self.out).decode("utf-8", "replace")
+
+    def type(self, text, eof):
+        """Types TEXT's lines as a person does: a pause before each key that
+        ends a read (Enter, Ctrl-D), and after the last."""
+        for line in text.splitlines():
+            time.sleep(0.3)
+            self.proc.stdin.write(line.encode() + b"\n")
+            self.proc.stdin.flush()
+        if eof:
+            time.sleep(0.3)
+            self.proc.stdin.close()
+        time.sleep(0.3)
+
+
+PIDOF = """#!/bin/sh
+# pidof, as on a machine where only this page's programs run
+pids=
+for pid in $({real} "$@"); do
+    case " $SOCKLAB_LAB_PIDS " in *" $pid "*) pids="$pids${{pids:+ }}$pid" ;; esac
+done
+[ -n "$pids" ] && echo "$pids"
+"""
+
+
+def page_pidof(where):
+    """A directory holding the page's pidof (see the docstring)."""
+    path = os.path.join(where, "pidof")
+    with open(path, "w") as f:
+        f.write(PIDOF.format(real=shutil.which("pidof") or "pidof"))
+    os.chmod(path, 0o755)
+    return where
 
 
 class LabGuideTest(unittest.TestCase):
@@ -190,18 +235,26 @@ class LabGuideTest(unittest.TestCase):
         self.assertEqual(moved[2], steps[2])
 
     def run_page(self, page, net):
-        env = dict(os.environ, PATH=os.path.abspath(BIN) + os.pathsep + os.environ["PATH"],
-                   NO_COLOR="1", LC_ALL="C.UTF-8")
         prefix = net.prefix if net else []
         steps = parse(page) if net else move_ports(parse(page))
         bg = {}
-        with tempfile.TemporaryDirectory() as cwd:
+        with tempfile.TemporaryDirectory() as cwd, tempfile.TemporaryDirectory() as shim:
+            env = dict(os.environ, NO_COLOR="1", LC_ALL="C.UTF-8",
+                       PATH=os.pathsep.join([page_pidof(shim), os.path.abspath(BIN),
+                                             os.environ["PATH"]]))
             try:
                 for kind, name, opts, script in steps:
                     where = f"{os.path.basename(page)}: {script.strip()}"
+                    env["SOCKLAB_LAB_PIDS"] = " ".join(str(b.proc.pid) for b in bg.values())
                     if kind == "bg":
-                        bg[name] = Background(script, cwd, env, prefix)
+                        bg[name] = Background(script, cwd, env, prefix, keys="keys" in opts)
                         self.wait_for(bg[name], opts.get("wait", (".",))[0], where)
+                    elif kind == "type":
+                        bg[name].type(script, eof="eof" in opts)
+                        if "wait" in opts:
+                            self.wait_for(bg[name], opts["wait"][0], where)
+                    elif kind == "look":
+                        self.wait_for(bg[name], opts["expect"][0], where)
                     elif kind == "run":
                         p = subprocess.run([*prefix, "bash", "-c", script], cwd=cwd, env=env,
                                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -224,6 +277,8 @@ class LabGuideTest(unittest.TestCase):
                 for proc in bg.values():
                     proc.proc.kill()
                     proc.proc.wait()
+                    if proc.proc.stdin:
+                        proc.proc.stdin.close()
 
     def wait_for(self, proc, pattern, where):
         deadline = time.monotonic() + 20

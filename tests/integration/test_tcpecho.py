@@ -1,7 +1,9 @@
 """tcpecho-server and tcpecho-client, end to end on loopback."""
 # labels: threaded
 import os
+import re
 import resource
+import signal
 import shutil
 import socket
 import struct
@@ -10,7 +12,7 @@ import threading
 import time
 import unittest
 
-from socklab_test import Server, connect, recv_exactly, recv_until_eof, run, tool
+from socklab_test import Server, connect, recv_exactly, recv_until_eof, run, stop_process, tool
 
 
 class EchoServerTest(unittest.TestCase):
@@ -120,6 +122,31 @@ class EchoServerOptionsTest(unittest.TestCase):
         p = run(self, "tcpecho-server", "-4", "-b", "127.0.0.1", "-p", str(srv.port), check_rc=1)
         self.assertRegex(p.stderr.decode(),
                          r"^tcpecho-server: bind 127\.0\.0\.1:\d+: Address already in use\n")
+
+    def test_trace_shows_each_recv_and_sends_merge_while_the_server_waits(self):
+        # TCP keeps no message boundaries: three sends made while the server
+        # is stopped come back from one recv(), which --trace shows.
+        srv = Server(self, "tcpecho-server", "-4", "-b", "127.0.0.1", "--trace")
+        with connect(srv.port) as s:
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            s.sendall(b"one\n")
+            self.assertEqual(recv_exactly(s, 4), b"one\n")
+            stop_process(srv.proc.pid)
+            try:
+                for part in (b"four\n", b"five\n", b"six\n"):
+                    s.sendall(part)
+                    time.sleep(0.05)
+            finally:
+                os.kill(srv.proc.pid, signal.SIGCONT)
+            self.assertEqual(recv_exactly(s, 14), b"four\nfive\nsix\n")
+            s.shutdown(socket.SHUT_WR)
+            self.assertEqual(recv_until_eof(s), b"")
+        srv.wait_stderr(r"\[8/9\] close fd")
+        self.assertEqual(srv.stop(), 0)
+        reads = re.findall(r"^\[7/9\] recv fd \d+: (\d+) bytes", srv.stderr, re.M)
+        self.assertEqual(reads, ["4", "14", "0"], srv.stderr)
+        self.assertRegex(srv.stderr, r"recv fd \d+: 0 bytes \(end of stream\)  state CLOSE_WAIT")
+        self.assertRegex(srv.stderr, r"communicate fd \d+: echoed 18 bytes")
 
     def test_trace_prints_the_nine_steps(self):
         srv = Server(self, "tcpecho-server", "--trace")

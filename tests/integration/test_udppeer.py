@@ -11,7 +11,8 @@ import tempfile
 import time
 import unittest
 
-from socklab_test import BIN, Server, Tmux, check_sanitizers, netns_unavailable, run, tool
+from socklab_test import (BIN, Server, Tmux, check_sanitizers, netns_unavailable, run,
+                          stop_process, tool)
 from udp_relay import ImpairmentRelay, parse_report
 
 
@@ -228,6 +229,25 @@ class Messenger(unittest.TestCase):
         self.assertEqual(run(self, "udppeer", "--help").returncode, 0)
         self.assertIn(b"udppeer (socklab)", run(self, "udppeer", "--version").stdout)
 
+
+    def test_trace_shows_each_recvfrom_one_whole_datagram(self):
+        # Three datagrams waiting together (the peer stopped) still come out
+        # of three recvfrom()s, each whole: UDP keeps the boundaries.
+        a = self.peer("-b", "127.0.0.1", "--trace")
+        s = udp_socket()
+        stop_process(a.proc.pid)
+        try:
+            for part in (b"one", b"four", b"three"):
+                s.sendto(part, ("127.0.0.1", a.port))
+        finally:
+            os.kill(a.proc.pid, signal.SIGCONT)
+        a.wait_stdout(rb"three\n")
+        self.assertEqual(a.stop(signal.SIGINT), 0)
+        sender = f"127.0.0.1:{s.getsockname()[1]}"
+        s.close()
+        sizes = re.findall(rf"^\[5/7\] recvfrom {re.escape(sender)}: (\d+) bytes$", a.stderr, re.M)
+        self.assertEqual(sizes, ["3", "4", "5"], a.stderr)
+        self.assertEqual(a.stdout, b"one\nfour\nthree\n")
 
     def test_trace_steps_come_in_the_notes_order(self):
         # UDP server 1-7 (the messenger), UDP client 1-6 (the probe sender).

@@ -11,18 +11,24 @@
 #define ECHO_BUF (32 * 1024)
 
 /* 7. communicate: send back every byte as it arrives. */
-static unsigned long long echo_bytes(int fd, const char *peer, const char *prog, bool verbose)
+static unsigned long long echo_bytes(const struct echo_server *srv, int fd, const char *peer)
 {
     char buf[ECHO_BUF];
     unsigned long long total = 0;
     for (;;) {
         ssize_t n = sl_recv_some(fd, buf, sizeof buf);
+        /* --trace shows each recv()'s size: TCP keeps no message boundaries,
+         * so one recv() may return several of the client's sends together
+         * (or part of one). 0 bytes: the client's FIN, end of stream. */
+        if (n >= 0)
+            sl_trace_step(&srv->trace, SL_STEP_COMMUNICATE, fd, "recv fd %d: %zd bytes%s", fd, n,
+                          n == 0 ? " (end of stream)" : "");
         if (n == 0)
             break;
         if (n < 0 || sl_send_all(fd, buf, (size_t)n) < 0) {
             /* A reset or a vanished client ends its session, not the server. */
-            if (verbose)
-                sl_cli_log(prog, "%s: %s", peer, strerror(errno));
+            if (srv->verbose)
+                sl_cli_log(srv->prog, "%s: %s", peer, strerror(errno));
             break;
         }
         total += (unsigned long long)n;
@@ -36,7 +42,7 @@ void echo_serve(struct sl_conn *conn, void *ctx)
     if (srv->verbose)
         sl_cli_log(srv->prog, "%s connected (%lu clients)", conn->peer,
                    sl_server_clients(&srv->server));
-    unsigned long long total = echo_bytes(conn->fd, conn->peer, srv->prog, srv->verbose);
+    unsigned long long total = echo_bytes(srv, conn->fd, conn->peer);
     sl_trace_step(&srv->trace, SL_STEP_COMMUNICATE, conn->fd,
                   "communicate fd %d: echoed %llu bytes", conn->fd, total);
     if (srv->verbose)

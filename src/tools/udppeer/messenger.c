@@ -39,6 +39,7 @@ struct messenger {
     bool editor; /* stdin and stdout are terminals: the line editor runs */
     struct sl_lineedit le;
     struct sl_term term;
+    const struct sl_trace *trace;
 };
 
 #define PROMPT "> "
@@ -267,9 +268,12 @@ static void receive_datagrams(struct messenger *m)
             }
             return;
         }
+        sl_format_addr((struct sockaddr *)&from, fromlen, name, sizeof name);
+        /* --trace shows each recvfrom()'s size: one datagram each, whole,
+         * however many wait in the socket's buffer. */
+        sl_trace_step(m->trace, SL_STEP_COMMUNICATE, -1, "recvfrom %s: %zd bytes", name, n);
         size_t kept = (size_t)n;
         if (kept > m->opt->bufsize) {
-            sl_format_addr((struct sockaddr *)&from, fromlen, name, sizeof name);
             note(m, "datagram from %s truncated: %zd bytes, only the first %zu kept (--bufsize)",
                  name, n, m->opt->bufsize);
             kept = m->opt->bufsize;
@@ -342,7 +346,7 @@ static void messenger_close(struct messenger *m, struct sl_linereader *lr)
 int messenger_run(const char *prog, const struct udppeer_options *opt, int fd, int stop_fd,
                   const struct sl_trace *t)
 {
-    struct messenger m = {.prog = prog, .opt = opt, .fd = fd};
+    struct messenger m = {.prog = prog, .opt = opt, .fd = fd, .trace = t};
     struct sl_linereader lr = {0};
     if (messenger_open(&m, &lr) < 0) {
         messenger_close(&m, &lr);
