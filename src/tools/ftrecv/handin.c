@@ -40,19 +40,18 @@ int handin_open_log(struct ftrecv *r, char err[SL_ERRLEN])
     return pthread_mutex_init(&r->log_lock, NULL) == 0 ? 0 : -1;
 }
 
-/* Appends TEXT to OUT as one CSV field: quoted, quotes doubled. */
-static size_t csv_field(char *out, size_t cap, const char *text)
+/* Writes TEXT to OUT as one CSV field: quoted, quotes doubled. OUT must
+ * hold 2 * strlen(TEXT) + 2 bytes (every character a quote, at worst). */
+static size_t csv_field(char *out, const char *text)
 {
     size_t n = 0;
-    if (n < cap)
-        out[n++] = '"';
-    for (const char *p = text; *p && n + 3 < cap; p++) {
+    out[n++] = '"';
+    for (const char *p = text; *p; p++) {
         if (*p == '"')
             out[n++] = '"';
         out[n++] = *p;
     }
-    if (n < cap)
-        out[n++] = '"';
+    out[n++] = '"';
     return n;
 }
 
@@ -69,7 +68,10 @@ static void peer_host(const char *peer, char *host, size_t cap)
 void handin_log_stored(struct ftrecv *r, const struct handin_sender *who, const char *stored,
                        uint64_t bytes, uint32_t crc, bool resumed)
 {
-    char line[3 * SL_FT_STORED_MAX + 512], when[32], host[SL_ADDRSTRLEN], path[2 * SL_FT_NAME_MAX];
+    char when[32], host[SL_ADDRSTRLEN], path[sizeof who->subdir + 1 + SL_FT_STORED_MAX + 1];
+    /* Sized for the worst case - every character of every field a quote -
+     * so no line is ever cut. */
+    char line[sizeof when + 2 * (sizeof host + sizeof who->as + sizeof path) + 64];
     if (r->logfd < 0)
         return;
     time_t now = time(NULL);
@@ -78,11 +80,11 @@ void handin_log_stored(struct ftrecv *r, const struct handin_sender *who, const 
     peer_host(who->peer, host, sizeof host);
     snprintf(path, sizeof path, "%s%s%s", who->subdir, who->subdir[0] ? "/" : "", stored);
     size_t n = (size_t)snprintf(line, sizeof line, "%s,", when);
-    n += csv_field(line + n, sizeof line - n, host);
+    n += csv_field(line + n, host);
     line[n++] = ',';
-    n += csv_field(line + n, sizeof line - n, who->as);
+    n += csv_field(line + n, who->as);
     line[n++] = ',';
-    n += csv_field(line + n, sizeof line - n, path);
+    n += csv_field(line + n, path);
     n += (size_t)snprintf(line + n, sizeof line - n, ",%llu,%08x,%s\n", (unsigned long long)bytes,
                           (unsigned)crc, resumed ? "yes" : "no");
     pthread_mutex_lock(&r->log_lock); /* whole lines, in the order they were stored */
