@@ -1,7 +1,12 @@
 /* chatload: load generator for tcpchat-server, one process, epoll.
  *
- *   chatload [-c LISTENERS] [-k STUCK] [-l LINES] [-i INTERVAL_MS] [-t SECONDS]
- *            [-f] [-H SECONDS] HOST PORT
+ *   chatload [-m chat|ncat|irc] [-c LISTENERS] [-k STUCK] [-l LINES] [-i INTERVAL_MS]
+ *            [-t SECONDS] [-f] [-H SECONDS] HOST PORT
+ *
+ * -m names the server: tcpchat-server (chat, the default), `ncat --chat`
+ * (ncat: no nicks, its "already connected" line is the welcome) or an IRC
+ * server (irc: every client registers with NICK/USER and JOINs #lab, the
+ * end of the NAMES list is the welcome, lines are PRIVMSGs to #lab).
  *
  * Connects LISTENERS clients that read everything, STUCK clients that never
  * read, and one sender. Then:
@@ -35,6 +40,24 @@
 #include "socklab/socklab.h"
 
 #define CARRY 256
+
+enum mode { MODE_CHAT, MODE_NCAT, MODE_IRC };
+static enum mode mode = MODE_CHAT;
+
+/* The line that tells a client it is in the room. */
+static int is_welcome(const char *line, size_t len)
+{
+    static const char chat[] = "*** welcome,", ncat[] = "<announce> already connected:";
+    switch (mode) {
+    case MODE_CHAT:
+        return len >= sizeof chat - 1 && memcmp(line, chat, sizeof chat - 1) == 0;
+    case MODE_NCAT:
+        return len >= sizeof ncat - 1 && memcmp(line, ncat, sizeof ncat - 1) == 0;
+    case MODE_IRC: /* RPL_ENDOFNAMES after our JOIN */
+        return memmem(line, len, " 366 ", 5) != NULL;
+    }
+    return 0;
+}
 
 struct conn {
     int fd;
@@ -72,22 +95,30 @@ struct stats {
 /* One complete line from a listener. */
 static void on_line(struct conn *c, const char *line, size_t len, struct stats *st, int recording)
 {
-    static const char tag[] = "load: t=";
+    static const char tag[] = "@t=";
     if (c->flooder)
         return;
+    if (mode == MODE_IRC && len > 5 && memcmp(line, "PING ", 5) == 0) {
+        char pong[CARRY + 8];
+        int n = snprintf(pong, sizeof pong, "PONG %.*s\r\n", (int)(len - 5), line + 5);
+        (void)!send(c->fd, pong, (size_t)n, MSG_NOSIGNAL);
+        return;
+    }
     if (c->counts_flood && len > 7 && memcmp(line, "flood: ", 7) == 0)
         st->flood_bytes += len - 7 + 1;
-    if (!c->welcomed && len > 12 && memcmp(line, "*** welcome,", 12) == 0) {
+    if (!c->welcomed && is_welcome(line, len)) {
         c->welcomed = 1;
         st->welcomed++;
         return;
     }
-    if (len < sizeof tag - 1 || memcmp(line, tag, sizeof tag - 1) != 0)
+    /* The sender's text, after whatever prefix the server puts before it. */
+    const char *at = memmem(line, len, tag, sizeof tag - 1);
+    if (at == NULL)
         return;
     st->delivered++;
     if (!recording)
         return;
-    uint64_t sent = strtoull(line + sizeof tag - 1, NULL, 10);
+    uint64_t sent = strtoull(at + sizeof tag - 1, NULL, 10);
     if (st->nlat == st->cap) {
         st->cap = st->cap ? st->cap * 2 : 1 << 16;
         st->lat = realloc(st->lat, st->cap * sizeof *st->lat);
@@ -143,7 +174,8 @@ static void drain(struct conn *c, struct stats *st, int recording)
     }
 }
 
-static int connect_to(const char *host, const char *port, int rcvbuf)
+/* Connects a client and, for IRC, registers it as NICK and joins #lab. */
+static int connect_as(const char *host, const char *port, int rcvbuf, const char *nick)
 {
     char err[SL_ERRLEN];
     int fd = sl_connect_tcp(host, port, AF_UNSPEC, 5000, -1, NULL, err);
@@ -154,7 +186,44 @@ static int connect_to(const char *host, const char *port, int rcvbuf)
     /* Lines go out when said: with Nagle, a line 20 ms after the last one
      * waits for its ACK, which the server delays while it has data for us. */
     sl_set_nodelay(fd);
+    char hello[200];
+    int n = 0;
+    if (mode == MODE_IRC)
+        n = snprintf(hello, sizeof hello, "NICK %s\r\nUSER %s 0 * :%s\r\nJOIN #lab\r\n", nick, nick,
+                     nick);
+    else if (mode == MODE_CHAT && strcmp(nick, "load") == 0)
+        n = snprintf(hello, sizeof hello, "/nick load\n");
+    if (n > 0 && sl_send_all(fd, hello, (size_t)n) < 0)
+        die("cannot say hello");
     return fd;
+}
+
+static int connect_to(const char *host, const char *port, int rcvbuf, unsigned long i)
+{
+    char nick[32];
+    snprintf(nick, sizeof nick, "l%lu", i);
+    return connect_as(host, port, rcvbuf, nick);
+}
+
+/* The sender must be in the room before it talks (IRC: registered and
+ * joined, or its PRIVMSGs are refused). Blocking, 30 s at most. */
+static void await_welcome(int fd)
+{
+    struct conn c = {.fd = fd};
+    struct stats st = {0};
+    uint64_t end = now_ns() + 30000000000u;
+    while (!c.welcomed && !c.gone && now_ns() < end) {
+        struct timeval tv = {.tv_sec = 0, .tv_usec = 100000};
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        char buf[4096];
+        ssize_t n = recv(fd, buf, sizeof buf, MSG_PEEK);
+        if (n == 0)
+            die("the server closed the sender");
+        if (n > 0)
+            drain(&c, &st, 0);
+    }
+    if (!c.welcomed)
+        die("the sender was never welcomed");
 }
 
 /* The flooder: whole lines, sent as fast as the server takes them. */
@@ -209,8 +278,10 @@ static int cmp_u64(const void *a, const void *b)
 
 static void say(int fd, unsigned long seq)
 {
-    char line[64];
-    int n = snprintf(line, sizeof line, "t=%llu s=%lu\n", (unsigned long long)now_ns(), seq);
+    char line[96];
+    int n =
+        snprintf(line, sizeof line, "%s@t=%llu s=%lu%s", mode == MODE_IRC ? "PRIVMSG #lab :" : "",
+                 (unsigned long long)now_ns(), seq, mode == MODE_IRC ? "\r\n" : "\n");
     if (sl_send_all(fd, line, (size_t)n) < 0)
         die("the sender lost its connection");
 }
@@ -220,9 +291,19 @@ int main(int argc, char **argv)
     unsigned long listeners = 1000, stuck = 0, lines = 200, interval_ms = 20, seconds = 5;
     long hold = -1;
     int c, flooding = 0;
-    while ((c = getopt(argc, argv, "c:k:l:i:t:H:f")) != -1) {
+    while ((c = getopt(argc, argv, "m:c:k:l:i:t:H:f")) != -1) {
         unsigned long v = optarg ? strtoul(optarg, NULL, 10) : 0;
         switch (c) {
+        case 'm':
+            if (strcmp(optarg, "chat") == 0)
+                mode = MODE_CHAT;
+            else if (strcmp(optarg, "ncat") == 0)
+                mode = MODE_NCAT;
+            else if (strcmp(optarg, "irc") == 0)
+                mode = MODE_IRC;
+            else
+                die("-m: chat, ncat or irc");
+            break;
         case 'f':
             flooding = 1;
             break;
@@ -264,24 +345,27 @@ int main(int argc, char **argv)
 
     uint64_t t0 = now_ns();
     for (unsigned long i = 0; i < listeners; i++) {
-        conns[i].fd = connect_to(host, port, 0);
+        conns[i].fd = connect_to(host, port, 0, i);
         struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
         epoll_ctl(ep, EPOLL_CTL_ADD, conns[i].fd, &ev);
         if (i % 64 == 63)
             pump(ep, conns, &st, 0, 0, NULL); /* keep up with welcomes and join notices */
+        /* ncat and ngircd listen with a short backlog and accept slowly: a
+         * handshake they drop costs a 1 s SYN retransmission. */
+        while (mode != MODE_CHAT && i + 1 - st.welcomed > 64)
+            pump(ep, conns, &st, 0, 10, NULL);
     }
     while (st.welcomed < listeners)
         pump(ep, conns, &st, 0, 100, NULL);
     for (unsigned long i = 0; i < stuck; i++)
-        stuck_fds[i] = connect_to(host, port, 4096); /* never read */
-    int sender = connect_to(host, port, 0);
-    if (sl_send_all(sender, "/nick load\n", 11) < 0)
-        die("sender");
+        stuck_fds[i] = connect_to(host, port, 4096, listeners + 1 + i); /* never read */
+    int sender = connect_as(host, port, 0, "load");
+    await_welcome(sender);
     static struct flood flood;
     struct flood *fl = NULL;
     if (flooding) {
         struct conn *fc = &conns[listeners];
-        fc->fd = connect_to(host, port, 0);
+        fc->fd = connect_to(host, port, 0, listeners);
         fc->flooder = 1;
         conns[0].counts_flood = 1;
         flood_init(&flood, fc->fd);

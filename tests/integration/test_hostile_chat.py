@@ -272,5 +272,133 @@ class FloodTest(unittest.TestCase):
         run(self, "tcpchat-server", "-p", "0", "--stall-timeout", "0", check_rc=2)
 
 
+def numbered_line(i):
+    """Line I of a sender: lengths from 100 to 2,900 bytes, so a full socket
+    buffer cuts lines in the middle."""
+    return f"{i:05d} " + "x" * (100 + i * 677 % 2800)
+
+
+def lines_of(data, nick):
+    """NICK's numbers in DATA, in order; fails on any line of NICK's that
+    is not whole (torn, or run into another sender's)."""
+    got = []
+    for m in re.finditer(rb"^" + nick + rb": (\d{5}) (x*)$", data, re.M):
+        i = int(m.group(1))
+        assert numbered_line(i).encode() == m.group(1) + b" " + m.group(2), f"line {i} torn"
+        got.append(i)
+    assert data.count(nick + b": ") == len(got), f"{nick!r}: a line torn or mixed"
+    return got
+
+
+class FanOutTest(unittest.TestCase):
+    """Fan-out writes into each listener's socket from the sender's thread;
+    only what a full socket buffer does not take is queued for the writer
+    pool. Order, wholeness and the thread budget must survive that."""
+
+    def senders(self, port, count):
+        out = []
+        for k in range(count):
+            p = Peer(port)
+            p.send(f"/nick s{k}")
+            p.expect(rb"^\*\*\* you are now known as ")
+            self.addCleanup(p.close)
+            out.append(p)
+        return out
+
+    def talk_at_once(self, senders, count):
+        """Every sender sends COUNT numbered lines, all at the same time."""
+        def send_all(p):
+            p.sock.sendall("".join(numbered_line(i) + "\n" for i in range(count)).encode())
+        threads = [threading.Thread(target=send_all, args=(p,)) for p in senders]
+        for t in threads:
+            t.start()
+        return threads
+
+    def read_all(self, sock, tails, timeout=60):
+        """Reads SOCK until every one of TAILS (bytes) has arrived."""
+        data = bytearray()
+        sock.settimeout(timeout)
+        while not all(t in data for t in tails):
+            chunk = sock.recv(65536)
+            self.assertTrue(chunk, "the server closed a reading client")
+            data += chunk
+        return bytes(data)
+
+    def test_full_socket_buffer_gets_the_rest_later_in_order_and_whole(self):
+        srv = Server(self, "tcpchat-server", "--flood", "off")
+        late = socket.socket()
+        late.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        late.connect(("127.0.0.1", srv.port))
+        self.addCleanup(late.close)
+        a, b = self.senders(srv.port, 2)
+        count = 120  # about 180 KB from each: past both socket buffers, within the queue
+        threads = self.talk_at_once([a, b], count)
+        time.sleep(1.5)  # LATE reads nothing yet: its socket fills, the rest is queued
+        tails = [f"s{k}: {numbered_line(count - 1)}\n".encode() for k in range(2)]
+        data = self.read_all(late, tails)
+        for t in threads:
+            t.join()
+        for nick in (b"s0", b"s1"):
+            self.assertEqual(lines_of(data, nick), list(range(count)))
+        self.assertTrue(data.startswith(b"*** welcome, you are "), data[:80])
+        self.assertTrue(srv.alive(), srv.stderr)
+
+    def test_many_senders_to_many_listeners_in_order_per_sender(self):
+        srv = Server(self, "tcpchat-server", "--flood", "off")
+        listeners = []
+        for i in range(24):
+            s = socket.socket()
+            if i % 3 == 0:  # some with small buffers: they take the queued path
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.connect(("127.0.0.1", srv.port))
+            self.addCleanup(s.close)
+            listeners.append(s)
+        senders = self.senders(srv.port, 6)
+        count = 60
+        tails = [f"s{k}: {numbered_line(count - 1)}\n".encode() for k in range(6)]
+        results = [None] * len(listeners)
+
+        def read(i):
+            try:
+                results[i] = self.read_all(listeners[i], tails)
+            except Exception as e:  # reported below
+                results[i] = e
+        readers = [threading.Thread(target=read, args=(i,)) for i in range(len(listeners))]
+        for r in readers:
+            r.start()
+        for t in self.talk_at_once(senders, count):
+            t.join()
+        for r in readers:
+            r.join(90)
+        for i, data in enumerate(results):
+            self.assertIsInstance(data, bytes, f"listener {i}: {data!r}")
+            for k in range(6):
+                self.assertEqual(lines_of(data, f"s{k}".encode()), list(range(count)),
+                                 f"listener {i}, sender s{k}")
+        self.assertTrue(srv.alive(), srv.stderr)
+
+    def test_one_thread_per_client_plus_a_fixed_pool(self):
+        srv = Server(self, "tcpchat-server", "-v")
+        pool = int(srv.wait_stderr(r"(\d+) writer threads").group(1))
+        self.assertGreaterEqual(pool, 1)
+        self.assertLessEqual(pool, 8)
+
+        def threads():
+            with open(f"/proc/{srv.proc.pid}/status") as f:
+                return int(re.search(r"^Threads:\s+(\d+)$", f.read(), re.M).group(1))
+        fixed = 4 + pool  # main, the signal waiter, refusals, a sanitizer's own; the pool
+        base = threads()
+        self.assertLessEqual(base, fixed)
+        peers = []
+        for n in (40, 80):
+            while len(peers) < n:
+                peers.append(Peer(srv.port))  # welcomed: its thread runs
+                self.addCleanup(peers[-1].close)
+            peers[-1].send("/who")  # everyone's joins are through
+            peers[-1].expect(rb"^\*\*\* %d online: " % n)
+            self.assertLessEqual(threads(), n + fixed, f"{n} clients")
+            self.assertGreaterEqual(threads(), n, f"{n} clients: a reader each")
+
+
 if __name__ == "__main__":
     unittest.main()

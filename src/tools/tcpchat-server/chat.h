@@ -16,14 +16,14 @@
 #include "socklab/server.h"
 #include "socklab/trace.h"
 
-/* Per-client backlog bound; its talkers wait above half of it (see
- * outqueue.h). */
+/* Per-client backlog bound (bytes queued because its socket buffer was
+ * full); its talkers wait above half of it (see outqueue.h). */
 #define CHAT_QUEUE_LIMIT (256 * 1024)
 #define CHAT_SOCKET_SNDBUF (64 * 1024) /* per-client kernel send buffer (Linux doubles it) */
-/* What a client may cost at worst, for the default cap: its queue's two
- * buffers, a full send buffer, and its two stacks' touched pages. */
+/* What a client may cost at worst, for the default cap: a full queue, a
+ * full send buffer, and its reader's stack and line buffers. */
 #define CHAT_CLIENT_BYTES                                                                          \
-    (2 * (CHAT_QUEUE_LIMIT + OUTQ_NOTICE_SLACK) + 2 * CHAT_SOCKET_SNDBUF + 64 * 1024)
+    (CHAT_QUEUE_LIMIT + OUTQ_NOTICE_SLACK + 2 * CHAT_SOCKET_SNDBUF + 64 * 1024)
 /* A listener over its high-water mark that takes no byte for this long is
  * dropped (--stall-timeout). */
 #define CHAT_STALL_MS_DEFAULT 10000
@@ -52,10 +52,13 @@ struct chat_room {
     bool verbose;
     struct flood_rate flood; /* per-client limit (--flood) */
     int stall_ms;            /* --stall-timeout */
+    /* Sends for listeners whose socket buffer was full: the only threads
+     * besides one per client and the server's own. */
+    struct writer_pool writers;
 
     /* Readers (broadcasts, /who, /msg) share it; joins, leaves and renames
-     * take it exclusively. Never held across a blocking call: pushing to a
-     * queue only copies bytes. */
+     * take it exclusively. Never held across a blocking call: a push is a
+     * non-blocking send, or a copy into a queue. */
     pthread_rwlock_t lock;
     struct chat_client *clients;
     unsigned long nclients;

@@ -1,6 +1,8 @@
 /* tcpchat-server: the notes' chat room. The main thread accepts clients
  * (steps 1-6); each client gets its own thread that receives its lines and
- * broadcasts them to everyone connected (7-8); SIGINT/SIGTERM end it (9). */
+ * broadcasts them to everyone connected (7-8), writing into their sockets
+ * itself; a few writer threads finish what a full socket did not take.
+ * SIGINT/SIGTERM end it (9). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -16,7 +18,8 @@ static void usage(const char *prog)
 {
     printf("Usage: %s [OPTIONS]\n"
            "Chat room over TCP: every line a client sends reaches every other client,\n"
-           "prefixed with its nick. One thread per client. Plain UTF-8 lines, so\n"
+           "prefixed with its nick. One thread per client, plus a few writer threads\n"
+           "for clients whose socket buffer is full. Plain UTF-8 lines, so\n"
            "'nc HOST " DEFAULT_PORT "' works as a client; see tcpchat-client(1).\n"
            "Over --max-clients a client gets a \"server full\" line and is closed.\n\n"
            "      --flood LIMIT     per-client flood limit: LINES,BYTES[,BURST_LINES,\n"
@@ -100,7 +103,7 @@ int main(int argc, char **argv)
         .log = chat_log,
         .ctx = &room,
         .max_clients = opt.max_clients,
-        .threads_per_client = 2, /* its reader and its writer */
+        .threads_per_client = 1, /* its reader; writes need no thread of their own */
         .bytes_per_client = CHAT_CLIENT_BYTES,
         .refusal = full_line, /* filled once the cap is known */
     };
@@ -120,6 +123,13 @@ int main(int argc, char **argv)
     int lfd = sl_server_listen(&server, opt.bind, opt.port, opt.family, BACKLOG, err);
     if (lfd < 0)
         return sl_cli_fail(prog, "%s", err);
+    /* After sl_server_listen: the pool must not take SIGINT/SIGTERM. */
+    unsigned writers = writer_pool_default_size();
+    rc = writer_pool_start(&room.writers, writers, outq_drain);
+    if (rc != 0)
+        return sl_cli_fail(prog, "writer threads: %s", strerror(rc));
+    if (opt.verbose)
+        sl_cli_log(prog, "%u writer threads", writers);
     sl_cli_print_listening(lfd);
     /* 6. accept clients, a thread each: 7. communicate (chat_serve)  8. close */
     sl_server_run(&server);
@@ -128,6 +138,7 @@ int main(int argc, char **argv)
         sl_cli_log(prog, "shutting down");
     room_close(&room);             /* "*** server shutting down" to everyone */
     sl_server_stop(&server, 2000); /* 8. for the clients still there */
+    writer_pool_stop(&room.writers);
     /* 9. cleanup */
     sl_cleanup(&room.trace);
     return SL_EXIT_OK;

@@ -1,8 +1,8 @@
-/* Per-client outgoing queue and writer thread (see outqueue.h). */
+/* A client's outgoing bytes: sent at once, queued when they do not fit
+ * (see outqueue.h). */
 #include "outqueue.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -10,11 +10,13 @@
 
 #include "socklab/runtime.h"
 
-#define WRITER_STACK (64 * 1024)
+/* A buffer up to this size stays for the next backlog; a bigger one is
+ * freed once empty, so 10,000 clients that keep up hold none. */
+#define OUTQ_KEEP (16 * 1024)
 
 static size_t backlog(const struct outqueue *q)
 {
-    return q->len + q->inflight;
+    return q->len - q->head;
 }
 
 static bool ended(const struct outqueue *q)
@@ -22,119 +24,73 @@ static bool ended(const struct outqueue *q)
     return q->dead || q->closing || q->evicted;
 }
 
-/* The client took K more bytes: it is alive, and senders waiting for its
- * backlog to fall may go on. */
-static void note_sent(struct outqueue *q, size_t k)
+/* A send failed: nothing more goes out, and the client's reader wakes
+ * (its recv returns at once). Under the lock. */
+static void kill_locked(struct outqueue *q)
 {
-    pthread_mutex_lock(&q->lock);
-    q->inflight -= k;
-    q->progress_ms = sl_monotonic_ms();
-    if (q->holders > 0 && backlog(q) <= q->low)
-        pthread_cond_broadcast(&q->drained);
-    pthread_mutex_unlock(&q->lock);
+    q->dead = true;
+    q->head = q->len = 0;
+    shutdown(q->fd, SHUT_RDWR);
+    pthread_cond_broadcast(&q->drained);
 }
 
-/* Sends N bytes of OUT as the client takes them, noting each step (a
- * blocking send() would tell nothing until all N bytes were gone, and a
- * slow reader would look like one that stopped). 0, or -1: client gone. */
-static int send_tracked(struct outqueue *q, const char *out, size_t n)
+/* Asks the pool for a call once the socket is writable, if anything is
+ * queued and none is owed yet. Under the lock. */
+static void arm(struct outqueue *q)
 {
-    while (n > 0) {
-        ssize_t k = send(q->fd, out, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (k > 0) {
-            out += k;
-            n -= (size_t)k;
-            note_sent(q, (size_t)k);
-        } else if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            struct pollfd p = {.fd = q->fd, .events = POLLOUT};
-            if (poll(&p, 1, -1) < 0 && errno != EINTR)
-                return -1;
-        } else if (k < 0 && errno != EINTR) {
-            return -1;
-        }
+    if (q->armed || q->dead || backlog(q) == 0)
+        return;
+    if (writer_pool_arm(q->pool, q->fd, q, !q->registered) < 0) {
+        kill_locked(q); /* out of kernel memory: no one would ever send it */
+        return;
     }
-    return 0;
+    q->registered = true;
+    q->armed = true;
 }
 
-static void *writer_main(void *arg)
+/* One non-blocking send: the bytes the socket took (0: its buffer is
+ * full), or -1: the client is gone. */
+static ssize_t send_some(int fd, const char *data, size_t n)
 {
-    struct outqueue *q = arg;
-    char *spare = NULL;
-    size_t spare_cap = 0;
-
-    pthread_mutex_lock(&q->lock);
     for (;;) {
-        while (q->len == 0 && !q->closing)
-            pthread_cond_wait(&q->ready, &q->lock);
-        if (q->len == 0)
-            break; /* closing, and everything went out */
-        /* Take the whole backlog: one send for every line that piled up. */
-        char *out = q->buf;
-        size_t n = q->len, cap = q->cap;
-        q->buf = spare;
-        q->cap = spare_cap;
-        q->len = 0;
-        q->inflight = n;
-        q->progress_ms = sl_monotonic_ms(); /* the stall clock starts with this backlog */
-        bool dead = q->dead;
-        pthread_mutex_unlock(&q->lock);
-
-        bool failed = !dead && send_tracked(q, out, n) < 0;
-        if (failed) /* the client is gone: wake its reader (recv returns at once) */
-            shutdown(q->fd, SHUT_RDWR);
-        spare = out;
-        spare_cap = cap;
-        pthread_mutex_lock(&q->lock);
-        q->dead = q->dead || failed;
-        q->inflight = 0;
-        if (q->holders > 0)
-            pthread_cond_broadcast(&q->drained);
+        ssize_t k = send(fd, data, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (k >= 0)
+            return k;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return 0;
+        if (errno != EINTR)
+            return -1;
     }
-    q->finished = true;
-    pthread_cond_broadcast(&q->done);
-    pthread_mutex_unlock(&q->lock);
-    free(spare);
-    return NULL;
 }
 
-int outq_init(struct outqueue *q, int fd, size_t limit)
+/* The client took the K bytes before END: note it. */
+static void took(struct outqueue *q, const char *end, size_t k)
 {
-    memset(q, 0, sizeof *q);
-    q->fd = fd;
-    q->limit = limit;
-    q->high = limit / 2;
-    q->low = limit / 4;
+    if (k == 0)
+        return;
+    q->mid_line = end[-1] != '\n';
     q->progress_ms = sl_monotonic_ms();
-    int rc = pthread_mutex_init(&q->lock, NULL);
-    if (rc != 0)
-        return rc;
-    pthread_cond_t *conds[] = {&q->ready, &q->drained, &q->done};
-    for (size_t i = 0; i < 3; i++)
-        if ((rc = pthread_cond_init(conds[i], NULL)) != 0) {
-            while (i-- > 0)
-                pthread_cond_destroy(conds[i]);
-            pthread_mutex_destroy(&q->lock);
-            return rc;
-        }
-    return 0;
 }
 
-int outq_start(struct outqueue *q)
-{
-    int rc = sl_thread_start(&q->writer, writer_main, q, WRITER_STACK);
-    q->started = rc == 0;
-    return rc;
-}
-
-/* Appends under the lock; the buffer never grows past LIMIT + the slack. */
+/* Queues LEN bytes (the caller checked the bound) and asks the pool to
+ * send them. Under the lock. -1: out of memory. */
 static int append(struct outqueue *q, const char *data, size_t len)
 {
+    if (backlog(q) == 0) {
+        q->head = q->len = 0;
+        q->progress_ms = sl_monotonic_ms(); /* the stall clock starts with the backlog */
+    }
+    if (q->len + len > q->cap && q->head > 0) { /* room at the front: use it first */
+        memmove(q->buf, q->buf + q->head, backlog(q));
+        q->len -= q->head;
+        q->head = 0;
+    }
     if (q->len + len > q->cap) {
         size_t cap = q->cap ? q->cap : 1024;
         while (cap < q->len + len)
             cap *= 2;
-        if (cap > q->limit + OUTQ_NOTICE_SLACK) /* only a forced notice needs more than LIMIT */
-            cap = q->len + len > q->limit ? q->limit + OUTQ_NOTICE_SLACK : q->limit;
+        if (cap > q->limit + OUTQ_NOTICE_SLACK)
+            cap = q->limit + OUTQ_NOTICE_SLACK;
         char *grown = realloc(q->buf, cap);
         if (grown == NULL)
             return -1;
@@ -143,11 +99,45 @@ static int append(struct outqueue *q, const char *data, size_t len)
     }
     memcpy(q->buf + q->len, data, len);
     q->len += len;
-    /* Only the empty -> non-empty step needs a wake-up: otherwise the
-     * writer is busy sending and will find these bytes next round. */
-    if (q->len == len)
-        pthread_cond_signal(&q->ready);
+    arm(q);
     return 0;
+}
+
+/* Under the lock: with nothing queued, straight into the socket; what it
+ * does not take (or everything, behind a backlog) is queued. -1: the
+ * client is gone, or out of memory. */
+static int put(struct outqueue *q, const char *data, size_t len)
+{
+    if (backlog(q) == 0) {
+        ssize_t k = send_some(q->fd, data, len);
+        if (k < 0) {
+            kill_locked(q);
+            return -1;
+        }
+        took(q, data + k, (size_t)k);
+        data += k;
+        len -= (size_t)k;
+        if (len == 0)
+            return 0;
+    }
+    return append(q, data, len);
+}
+
+int outq_init(struct outqueue *q, int fd, size_t limit, struct writer_pool *pool)
+{
+    memset(q, 0, sizeof *q);
+    q->fd = fd;
+    q->pool = pool;
+    q->limit = limit;
+    q->high = limit / 2;
+    q->low = limit / 4;
+    q->progress_ms = sl_monotonic_ms();
+    int rc = pthread_mutex_init(&q->lock, NULL);
+    if (rc != 0)
+        return rc;
+    if ((rc = pthread_cond_init(&q->drained, NULL)) != 0)
+        pthread_mutex_destroy(&q->lock);
+    return rc;
 }
 
 enum outq_push_result outq_push(struct outqueue *q, const char *data, size_t len)
@@ -158,8 +148,8 @@ enum outq_push_result outq_push(struct outqueue *q, const char *data, size_t len
         rc = OUTQ_GONE;
     else if (backlog(q) + len > q->limit)
         rc = OUTQ_FULL;
-    else if (append(q, data, len) < 0)
-        rc = OUTQ_GONE; /* out of memory: the line is lost for this client */
+    else if (put(q, data, len) < 0)
+        rc = OUTQ_GONE; /* or out of memory: the line is lost for this client */
     else
         rc = backlog(q) > q->high ? OUTQ_CONGESTED : OUTQ_OK;
     pthread_mutex_unlock(&q->lock);
@@ -170,11 +160,47 @@ int outq_push_force(struct outqueue *q, const char *data, size_t len)
 {
     pthread_mutex_lock(&q->lock);
     int rc = q->dead || q->evicted || len > OUTQ_NOTICE_SLACK ||
-                     q->len + len > q->limit + OUTQ_NOTICE_SLACK
+                     backlog(q) + len > q->limit + OUTQ_NOTICE_SLACK
                  ? -1
-                 : append(q, data, len);
+                 : put(q, data, len);
     pthread_mutex_unlock(&q->lock);
     return rc;
+}
+
+/* Sends the backlog while the socket takes it. Under the lock. */
+static void flush_locked(struct outqueue *q)
+{
+    while (backlog(q) > 0) {
+        ssize_t k = send_some(q->fd, q->buf + q->head, backlog(q));
+        if (k < 0) {
+            kill_locked(q);
+            return;
+        }
+        if (k == 0)
+            return; /* full again: arm() asks for the next call */
+        q->head += (size_t)k;
+        took(q, q->buf + q->head, (size_t)k);
+    }
+    q->head = q->len = 0;
+    if (q->cap > OUTQ_KEEP) {
+        free(q->buf);
+        q->buf = NULL;
+        q->cap = 0;
+    }
+}
+
+void outq_drain(void *arg)
+{
+    struct outqueue *q = arg;
+    pthread_mutex_lock(&q->lock);
+    q->armed = false;
+    if (!q->dead)
+        flush_locked(q);
+    arm(q);
+    /* outq_finish waits for this call and for the backlog; senders for LOW. */
+    if (q->closing || (q->holders > 0 && backlog(q) <= q->low))
+        pthread_cond_broadcast(&q->drained);
+    pthread_mutex_unlock(&q->lock); /* from here on Q may be gone */
 }
 
 void outq_hold(struct outqueue *q)
@@ -225,8 +251,15 @@ bool outq_evict(struct outqueue *q, const char *notice, size_t len)
     pthread_mutex_lock(&q->lock);
     bool gone = ended(q);
     if (!gone) {
-        q->len = 0; /* it would never read them: the notice goes next */
-        (void)append(q, notice, len);
+        /* It would never read the backlog; but a line it got part of is
+         * finished, so the notice starts a line of its own. */
+        size_t keep = 0;
+        if (q->mid_line && backlog(q) > 0) {
+            const char *lf = memchr(q->buf + q->head, '\n', backlog(q));
+            keep = lf ? (size_t)(lf + 1 - (q->buf + q->head)) : backlog(q);
+        }
+        q->len = q->head + keep;
+        (void)append(q, notice, len); /* a line and a notice: far below the cap */
         q->evicted = true;
         pthread_cond_broadcast(&q->drained);
     }
@@ -243,28 +276,22 @@ void outq_finish(struct outqueue *q, int wait_ms)
 
     pthread_mutex_lock(&q->lock);
     q->closing = true;
-    pthread_cond_signal(&q->ready);
     pthread_cond_broadcast(&q->drained); /* waiting senders let go */
-    while (q->started && !q->finished)
-        if (pthread_cond_timedwait(&q->done, &q->lock, &deadline) == ETIMEDOUT) {
-            shutdown(q->fd, SHUT_RDWR); /* the client stopped reading */
-            q->dead = true;
+    while (!q->dead && backlog(q) > 0)
+        if (pthread_cond_timedwait(&q->drained, &q->lock, &deadline) == ETIMEDOUT) {
+            kill_locked(q); /* it stopped reading; the hang-up brings the pool's call */
             break;
         }
-    pthread_mutex_unlock(&q->lock);
-    if (q->started)
-        pthread_join(q->writer, NULL);
-    /* A sender still holding Q lets go as soon as it gets to it (it sees
-     * the queue ended): at most one stall time, if it waits on another
-     * client first. */
-    pthread_mutex_lock(&q->lock);
-    while (q->holders > 0)
+    /* The pool may hold Q while it is armed (writerpool.h), a sender while
+     * it holds it: a sender lets go as soon as it gets to it (it sees the
+     * queue ended), at most one stall time if it waits on another first. */
+    while (q->armed || q->holders > 0)
         pthread_cond_wait(&q->drained, &q->lock);
+    if (q->registered)
+        writer_pool_forget(q->pool, q->fd);
     pthread_mutex_unlock(&q->lock);
     free(q->buf);
-    pthread_cond_destroy(&q->done);
     pthread_cond_destroy(&q->drained);
-    pthread_cond_destroy(&q->ready);
     pthread_mutex_destroy(&q->lock);
 }
 

@@ -1,22 +1,27 @@
-/* A client's bounded outgoing queue, drained by its own writer thread.
+/* A client's outgoing bytes: written at once when the socket takes them,
+ * queued (bounded) only when it does not.
  *
- * Anyone may push (under the room's lock); only the writer sends, and it
- * never holds the queue's lock while it does: it swaps the pending bytes
- * out and sends them unlocked, so every line that piled up meanwhile goes
- * out in one send().
+ * Anyone may push (under the room's lock). A push to a client with nothing
+ * queued is a non-blocking send() straight into its socket from the
+ * pushing thread: a broadcast costs no wake-up of any other thread. What
+ * the socket buffer does not take is queued, and the writer pool
+ * (writerpool.h) is asked to call outq_drain() once the socket is writable
+ * again; while anything is queued, pushes only append, so bytes leave in
+ * the order they were pushed. Every push and send happens under the
+ * queue's lock: two senders' lines never interleave inside a line, and a
+ * line cut by a full buffer is finished before anything else.
  *
- * Backpressure, not eviction: the backlog (pending plus what the writer
- * still holds) never exceeds LIMIT bytes. A push that would exceed it is
- * refused (OUTQ_FULL) and one that leaves the backlog above HIGH says so
+ * Backpressure, not eviction: the backlog (bytes queued, not yet sent)
+ * never exceeds LIMIT bytes. A push that would exceed it is refused
+ * (OUTQ_FULL) and one that leaves the backlog above HIGH says so
  * (OUTQ_CONGESTED): the sender then waits, without the room's lock, with
- * outq_wait_drained() until the writer has brought it down to LOW, and
- * does not read on meanwhile, so TCP slows it down. Only a client that has
+ * outq_wait_drained() until the pool has brought it down to LOW, and does
+ * not read on meanwhile, so TCP slows it down. Only a client that has
  * taken no byte for the stall time while its backlog stays above LOW is
  * dropped (outq_evict), and it is told why first if it ever reads again.
  *
- * Memory: a backlog of at most LIMIT bytes (plus one server notice, see
- * outq_push_force), in two buffers of at most LIMIT + OUTQ_NOTICE_SLACK
- * bytes each (the pending one and the writer's). */
+ * Memory: one buffer of at most LIMIT + OUTQ_NOTICE_SLACK bytes, only
+ * while something is queued (a client that keeps up has none). */
 #ifndef CHAT_OUTQUEUE_H
 #define CHAT_OUTQUEUE_H
 
@@ -25,30 +30,32 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "writerpool.h"
+
 #define OUTQ_NOTICE_SLACK 1024 /* room for a forced notice past LIMIT */
 
 struct outqueue {
     pthread_mutex_t lock;
-    pthread_cond_t ready;   /* to the writer: bytes to send, or closing */
-    pthread_cond_t drained; /* to waiting senders: backlog <= low, or the queue ended */
-    pthread_cond_t done;    /* to outq_finish: the writer is out of its loop */
+    /* To waiting senders and outq_finish: the backlog fell to LOW or to
+     * nothing, the queue ended, or the pool's call came. */
+    pthread_cond_t drained;
     int fd;
-    char *buf; /* pending bytes, swapped with the writer's spare */
-    size_t len, cap;
-    size_t inflight;         /* taken by the writer, not sent yet */
-    size_t limit, high, low; /* bounds on len + inflight */
-    int64_t progress_ms;     /* when the client last took bytes (or the writer took a backlog) */
+    struct writer_pool *pool;
+    char *buf;               /* the backlog is buf[head, len) */
+    size_t head, len, cap;   /* cap <= limit + OUTQ_NOTICE_SLACK */
+    size_t limit, high, low; /* bounds on the backlog */
+    int64_t progress_ms;     /* when the client last took bytes, or the backlog began */
     unsigned holders;        /* senders that may still touch the queue unlocked */
-    bool closing;            /* the writer exits once the queue is empty */
+    bool armed;              /* the pool owes us one outq_drain() call */
+    bool registered;         /* FD is in the pool's epoll set */
+    bool mid_line;           /* what the client got so far ends inside a line */
+    bool closing;            /* outq_finish: no more pushes, the backlog goes out */
     bool evicted;            /* dropped for not reading: pushes fail, its notice goes out */
     bool dead;               /* a send failed: drop everything from now on */
-    bool finished;           /* the writer has exited its loop */
-    bool started;            /* outq_start() launched the writer */
-    pthread_t writer;
 };
 
 enum outq_push_result {
-    OUTQ_OK,        /* appended */
+    OUTQ_OK,        /* sent or appended */
     OUTQ_CONGESTED, /* appended; the backlog is now over HIGH: wait for it */
     OUTQ_FULL,      /* not appended: over LIMIT; wait, then push again */
     OUTQ_GONE,      /* not appended: the client is gone or going */
@@ -56,21 +63,23 @@ enum outq_push_result {
 
 enum outq_wait_result { OUTQ_DRAINED, OUTQ_STALLED, OUTQ_ENDED };
 
-/* Makes an empty queue for socket FD that can take pushes at once (they
- * wait until outq_start()): backlog bounds LIMIT, HIGH = LIMIT/2, LOW =
+/* Makes an empty queue for non-blocking-capable socket FD, drained by
+ * POOL when backlogged: backlog bounds LIMIT, HIGH = LIMIT/2, LOW =
  * LIMIT/4. Returns 0 or an errno value. */
-int outq_init(struct outqueue *q, int fd, size_t limit);
+int outq_init(struct outqueue *q, int fd, size_t limit, struct writer_pool *pool);
 
-/* Starts the writer. Returns 0 or an errno value. */
-int outq_start(struct outqueue *q);
-
-/* Appends LEN bytes (see enum outq_push_result). */
+/* Sends or appends LEN bytes (see enum outq_push_result). */
 enum outq_push_result outq_push(struct outqueue *q, const char *data, size_t len);
 
-/* Appends a server notice of at most OUTQ_NOTICE_SLACK bytes even over
- * LIMIT, for who cannot wait (the welcome, under the room's write lock,
- * and the shutdown notice). Returns 0, or -1 if the client is gone. */
+/* Sends or appends a server notice of at most OUTQ_NOTICE_SLACK bytes
+ * even over LIMIT, for who cannot wait (the welcome, under the room's
+ * write lock, and the shutdown notice). Returns 0, or -1 if the client is
+ * gone. */
 int outq_push_force(struct outqueue *q, const char *data, size_t len);
+
+/* The writer pool's call (writer_pool_start's READY): sends what the
+ * socket takes now, and asks again while anything is left. */
+void outq_drain(void *q);
 
 /* Keeps Q alive for a sender that will wait on it after dropping the room
  * lock: call it under the room lock, and outq_release() when done. */
@@ -82,16 +91,15 @@ void outq_release(struct outqueue *q);
  * backlog still above LOW (OUTQ_STALLED). Q must be held. */
 enum outq_wait_result outq_wait_drained(struct outqueue *q, int stall_ms);
 
-/* Drops a client that stopped reading: its backlog is discarded for
- * NOTICE (sent if it ever reads again), pushes fail from now on, and its
- * reader wakes with end-of-stream. Returns false if it was already gone. */
+/* Drops a client that stopped reading: its backlog is discarded (but for
+ * the rest of a line it already got part of) for NOTICE (sent if it ever
+ * reads again), pushes fail from now on, and its reader wakes with
+ * end-of-stream. Returns false if it was already gone. */
 bool outq_evict(struct outqueue *q, const char *notice, size_t len);
 
-/* Lets the writer send what is queued, then stops and joins it, waits for
- * the holders, and frees the queue (also one whose writer never started:
- * its bytes are dropped). A client that does not read within WAIT_MS is
- * cut off (shutdown) so the writer's blocked send fails and the join
- * cannot hang. */
+/* Lets the pool send what is queued, for WAIT_MS at most: a client that
+ * does not read meanwhile is cut off (shutdown). Then waits for the pool's
+ * last call and for the holders, and frees the queue. */
 void outq_finish(struct outqueue *q, int wait_ms);
 
 bool outq_evicted(struct outqueue *q);

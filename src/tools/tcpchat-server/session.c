@@ -13,7 +13,7 @@
 
 /* Lines that arrived together are broadcast together: one push per
  * listener for the whole batch instead of one per line, so a busy sender
- * costs each listener's writer one wake-up and one send(). */
+ * costs each listener one send(). */
 #define BATCH_MAX (64 * 1024)
 
 struct batch {
@@ -119,7 +119,7 @@ static void announce_leave(struct chat_client *c, const char *error)
         room_announce(room, c, false, "*** %s left", c->nick);
 }
 
-/* Gives the new client its nick, queue and writer, and tells the room.
+/* Gives the new client its nick and queue, and tells the room.
  * Returns false when it cannot join (out of memory, the room closing). */
 static bool join(struct chat_room *room, struct chat_client *c)
 {
@@ -129,23 +129,16 @@ static bool join(struct chat_room *room, struct chat_client *c)
      * and memory. */
     int sndbuf = CHAT_SOCKET_SNDBUF;
     setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, (const void *)&sndbuf, sizeof sndbuf);
-    /* The writer already sends whatever piled up in one go; Nagle would
+    /* Broadcasts already send whatever piled up in one go; Nagle would
      * only hold a short line back until the previous one is acknowledged
      * (tens of ms with delayed ACKs, when lines trickle in during a flood). */
     sl_set_nodelay(c->fd);
     /* The queue must exist before the room can see C: a broadcast may
      * push to it the moment room_join() returns. */
-    if (outq_init(&c->out, c->fd, CHAT_QUEUE_LIMIT) != 0)
+    if (outq_init(&c->out, c->fd, CHAT_QUEUE_LIMIT, &room->writers) != 0)
         return false;
     if (room_join(room, c) < 0) {
         outq_finish(&c->out, 0);
-        return false;
-    }
-    int rc = outq_start(&c->out);
-    if (rc != 0) {
-        room_leave(room, c);
-        outq_finish(&c->out, 0);
-        sl_cli_log(room->prog, "%s refused: cannot start a thread: %s", c->peer, strerror(rc));
         return false;
     }
     room_announce(room, c, false, "*** %s joined", c->nick);
