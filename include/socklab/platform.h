@@ -58,6 +58,11 @@ ssize_t sl_fd_read(int fd, void *buf, size_t len);
  * Returns the fd or -1 + errno. */
 int sl_stdin_pollable(void);
 
+/* NAME is the program's name for the messages the system's getopt prints:
+ * on Windows mingw-w64's getopt names the C runtime's __argv[0], not
+ * main's argv[0]. Nothing to do on POSIX. */
+void sl_platform_program_name(char *name);
+
 /* The last component of PATH ('/' separates; on Windows '\\' too). */
 const char *sl_path_last(const char *path);
 

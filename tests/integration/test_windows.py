@@ -146,6 +146,72 @@ class WindowsEchoClient(unittest.TestCase):
             srv.communicate(timeout=15)
 
 
+class WindowsToolMessages(unittest.TestCase):
+    def test_program_name_has_no_exe_suffix(self):
+        p = subprocess.run([WINE, exe("tcpecho-client"), "--no-such-option"], env=wine_env(),
+                           capture_output=True, timeout=60)
+        err = p.stderr.decode("utf-8", "replace")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertTrue(err.startswith("tcpecho-client: "), err)
+        self.assertNotIn(".exe", err)
+
+    def test_socket_errors_have_winsock_text(self):
+        """A client that resets: the server logs a text for it (the system's, ours
+        where Wine has none),
+        not the C runtime's "Unknown error" for an errno it does not know."""
+        import socket
+        import struct
+        srv = WineServer("tcpecho-server", "-v")
+        try:
+            s = socket.create_connection(("127.0.0.1", int(srv.port)), timeout=20)
+            s.sendall(b"x" * 100)
+            s.recv(100)  # accepted and echoing (Wine fails accept() of a reset one)
+            # Fill both directions so the server is stuck sending its echo:
+            # then the reset is an error of its send (a reset recv() under
+            # Wine may just say end of stream).
+            s.setblocking(False)
+            try:
+                while True:
+                    s.send(b"x" * 65536)
+            except BlockingIOError:
+                pass
+            time.sleep(0.5)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            s.close()  # RST
+            deadline = time.monotonic() + 20
+            while b"left" not in srv.stderr() and time.monotonic() < deadline:
+                time.sleep(0.1)
+        finally:
+            srv.stop()
+        err = srv.stderr().decode("utf-8", "replace")
+        self.assertRegex(err, r"127\.0\.0\.1:\d+: (Connection reset|Broken pipe|Software caused)",
+                         err)
+        self.assertNotIn("Unknown error", err)
+        self.assertNotIn("Winsock error", err)
+
+
+class WindowsEchoClientPiped(unittest.TestCase):
+    def test_big_piped_input_comes_back_whole(self):
+        """16 MiB piped through the Windows client: it must keep reading the
+        echo while the socket will not take more (a blocking send there
+        deadlocks with the server blocked sending the echo to us)."""
+        data = (CHINESE * (16 * 1024 * 1024 // len(CHINESE) + 1))[:16 * 1024 * 1024]
+        srv = subprocess.Popen([tool("tcpecho-server"), "-p", "0"], stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            m = LISTENING.search(srv.stderr.readline())
+            self.assertIsNotNone(m)
+            p = subprocess.run([WINE, exe("tcpecho-client"), "-p", m.group(2).decode(),
+                                "127.0.0.1"], env=wine_env(), input=data,
+                               capture_output=True, timeout=90)
+            self.assertEqual(p.returncode, 0, p.stderr[-500:])
+            self.assertEqual(len(p.stdout), len(data))
+            self.assertEqual(p.stdout, data)
+        finally:
+            srv.send_signal(signal.SIGTERM)
+            srv.communicate(timeout=15)
+
+
 class WindowsChatServer(unittest.TestCase):
     def test_linux_clients_chat_in_chinese(self):
         srv = WineServer("tcpchat-server")

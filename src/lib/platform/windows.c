@@ -53,38 +53,39 @@ int sl_socket_close(int fd)
 /* Winsock's errors and the errno names the library tests. */
 static const struct {
     int wsa, posix;
+    const char *text; /* as glibc says it: Wine has no texts for WSA errors */
 } error_names[] = {
-    {WSAEINTR, EINTR},
-    {WSAEBADF, EBADF},
-    {WSAEACCES, EACCES},
-    {WSAEFAULT, EFAULT},
-    {WSAEINVAL, EINVAL},
-    {WSAEMFILE, EMFILE},
-    {WSAEWOULDBLOCK, EAGAIN},
-    {WSAEINPROGRESS, EINPROGRESS},
-    {WSAEALREADY, EALREADY},
-    {WSAENOTSOCK, ENOTSOCK},
-    {WSAEDESTADDRREQ, EDESTADDRREQ},
-    {WSAEMSGSIZE, EMSGSIZE},
-    {WSAEPROTOTYPE, EPROTOTYPE},
-    {WSAENOPROTOOPT, ENOPROTOOPT},
-    {WSAEPROTONOSUPPORT, EPROTONOSUPPORT},
-    {WSAEOPNOTSUPP, EOPNOTSUPP},
-    {WSAEAFNOSUPPORT, EAFNOSUPPORT},
-    {WSAEADDRINUSE, EADDRINUSE},
-    {WSAEADDRNOTAVAIL, EADDRNOTAVAIL},
-    {WSAENETDOWN, ENETDOWN},
-    {WSAENETUNREACH, ENETUNREACH},
-    {WSAENETRESET, ENETRESET},
-    {WSAECONNABORTED, ECONNABORTED},
-    {WSAECONNRESET, ECONNRESET},
-    {WSAENOBUFS, ENOBUFS},
-    {WSAEISCONN, EISCONN},
-    {WSAENOTCONN, ENOTCONN},
-    {WSAESHUTDOWN, EPIPE},
-    {WSAETIMEDOUT, ETIMEDOUT},
-    {WSAECONNREFUSED, ECONNREFUSED},
-    {WSAEHOSTUNREACH, EHOSTUNREACH},
+    {WSAEINTR, EINTR, "Interrupted function call"},
+    {WSAEBADF, EBADF, "Bad file descriptor"},
+    {WSAEACCES, EACCES, "Permission denied"},
+    {WSAEFAULT, EFAULT, "Bad address"},
+    {WSAEINVAL, EINVAL, "Invalid argument"},
+    {WSAEMFILE, EMFILE, "Too many open files"},
+    {WSAEWOULDBLOCK, EAGAIN, "Resource temporarily unavailable"},
+    {WSAEINPROGRESS, EINPROGRESS, "Operation now in progress"},
+    {WSAEALREADY, EALREADY, "Operation already in progress"},
+    {WSAENOTSOCK, ENOTSOCK, "Socket operation on non-socket"},
+    {WSAEDESTADDRREQ, EDESTADDRREQ, "Destination address required"},
+    {WSAEMSGSIZE, EMSGSIZE, "Message too long"},
+    {WSAEPROTOTYPE, EPROTOTYPE, "Protocol wrong type for socket"},
+    {WSAENOPROTOOPT, ENOPROTOOPT, "Protocol not available"},
+    {WSAEPROTONOSUPPORT, EPROTONOSUPPORT, "Protocol not supported"},
+    {WSAEOPNOTSUPP, EOPNOTSUPP, "Operation not supported"},
+    {WSAEAFNOSUPPORT, EAFNOSUPPORT, "Address family not supported by protocol"},
+    {WSAEADDRINUSE, EADDRINUSE, "Address already in use"},
+    {WSAEADDRNOTAVAIL, EADDRNOTAVAIL, "Cannot assign requested address"},
+    {WSAENETDOWN, ENETDOWN, "Network is down"},
+    {WSAENETUNREACH, ENETUNREACH, "Network is unreachable"},
+    {WSAENETRESET, ENETRESET, "Network dropped connection on reset"},
+    {WSAECONNABORTED, ECONNABORTED, "Software caused connection abort"},
+    {WSAECONNRESET, ECONNRESET, "Connection reset by peer"},
+    {WSAENOBUFS, ENOBUFS, "No buffer space available"},
+    {WSAEISCONN, EISCONN, "Transport endpoint is already connected"},
+    {WSAENOTCONN, ENOTCONN, "Transport endpoint is not connected"},
+    {WSAESHUTDOWN, EPIPE, "Broken pipe"},
+    {WSAETIMEDOUT, ETIMEDOUT, "Connection timed out"},
+    {WSAECONNREFUSED, ECONNREFUSED, "Connection refused"},
+    {WSAEHOSTUNREACH, EHOSTUNREACH, "No route to host"},
 };
 #define N_ERROR_NAMES (sizeof error_names / sizeof error_names[0])
 
@@ -102,8 +103,18 @@ int sl_socket_failed(void)
     return -1;
 }
 
+/* Our own text for a Winsock error, when the system has none. */
+static const char *fallback_text(int code, char *buf, size_t len)
+{
+    for (size_t i = 0; i < N_ERROR_NAMES; i++)
+        if (error_names[i].wsa == code)
+            return error_names[i].text;
+    snprintf(buf, len, "Winsock error %d", code);
+    return buf;
+}
+
 /* The system's own text for a Winsock error, as UTF-8 without the
- * trailing ".\r\n". */
+ * trailing ".\r\n" (Wine has none: then ours). */
 static const char *wsa_text(int code, char *buf, size_t len)
 {
     wchar_t wide[256];
@@ -112,10 +123,8 @@ static const char *wsa_text(int code, char *buf, size_t len)
     int bytes = n == 0 || len < 2
                     ? 0
                     : WideCharToMultiByte(CP_UTF8, 0, wide, (int)n, buf, (int)len - 1, NULL, NULL);
-    if (bytes <= 0) {
-        snprintf(buf, len, "Winsock error %d", code);
-        return buf;
-    }
+    if (bytes <= 0)
+        return fallback_text(code, buf, len);
     buf[bytes] = '\0';
     while (bytes > 0 && strchr("\r\n. ", buf[bytes - 1]))
         buf[--bytes] = '\0';
@@ -186,6 +195,11 @@ ssize_t sl_fd_read(int fd, void *buf, size_t len)
     if (WSAGetLastError() != WSAENOTSOCK)
         return sl_socket_failed();
     return _read(fd, buf, len > INT_MAX ? INT_MAX : (unsigned)len);
+}
+
+void sl_platform_program_name(char *name)
+{
+    __argv[0] = name;
 }
 
 const char *sl_path_last(const char *path)
