@@ -32,6 +32,11 @@ typedef unsigned long nfds_t;
 typedef ADDRESS_FAMILY sa_family_t;
 typedef USHORT in_port_t;
 
+/* A TCP table's MIB_TCP_STATE (1 CLOSED ... 12 DELETE_TCB) in Linux
+ * numbering (1 ESTABLISHED ... 11 CLOSING), -1 for none. For tcpstate's
+ * Windows back end. */
+int sl_windows_tcp_state(unsigned long mib);
+
 /* The stop-request watcher: a console control handler. */
 struct sl_stop_watch {
     bool (*on_stop)(void *arg, int signo);

@@ -414,8 +414,7 @@ int sl_platform_raise_fd_limit(long *now)
     return 0;
 }
 
-/* MIB_TCP_STATE (1 CLOSED ... 12 DELETE_TCB) in Linux numbering. */
-static int linux_state(DWORD mib)
+int sl_windows_tcp_state(unsigned long mib)
 {
     static const int map[] = {-1, 7, 10, 2, 3, 1, 4, 5, 8, 11, 9, 6, -1};
     return mib < sizeof map / sizeof map[0] ? map[mib] : -1;
@@ -443,7 +442,7 @@ static int state_from_table(const struct sockaddr_storage *me, const struct sock
             MIB_TCPROW *r = &t->table[i];
             if (r->dwLocalAddr == a->sin_addr.s_addr && (USHORT)r->dwLocalPort == a->sin_port &&
                 r->dwRemoteAddr == b->sin_addr.s_addr && (USHORT)r->dwRemotePort == b->sin_port)
-                state = linux_state(r->dwState);
+                state = sl_windows_tcp_state(r->dwState);
         }
     } else {
         const struct sockaddr_in6 *a = (const void *)me, *b = (const void *)peer;
@@ -454,7 +453,7 @@ static int state_from_table(const struct sockaddr_storage *me, const struct sock
                 (USHORT)r->dwLocalPort == a->sin6_port &&
                 !memcmp(&r->RemoteAddr, &b->sin6_addr, 16) &&
                 (USHORT)r->dwRemotePort == b->sin6_port)
-                state = linux_state(r->State);
+                state = sl_windows_tcp_state(r->State);
         }
     }
     free(table);
