@@ -25,6 +25,8 @@ typedef SOCKET sl_socket_t;
  * block for long: both flags have nothing to do. */
 #define MSG_NOSIGNAL 0
 #define MSG_DONTWAIT 0
+/* An errno name mingw-w64 lacks: Winsock's number (sl_strerror knows it). */
+#define EHOSTDOWN WSAEHOSTDOWN
 /* getaddrinfo never reports "see errno" on Windows. */
 #define EAI_SYSTEM (-11)
 

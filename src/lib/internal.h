@@ -30,7 +30,8 @@ struct sl_trace;
 /* How a server's socket is made (steps 2-4), and what follows the bind. */
 struct sl_passive {
     int socktype;       /* SOCK_STREAM or SOCK_DGRAM */
-    bool reuse_addr;    /* SO_REUSEADDR */
+    bool reuse_addr;    /* restart despite TIME_WAIT (sl_socket_reuse_addr) */
+    bool share_port;    /* SO_REUSEADDR as such: UDP peers share one port (Windows too) */
     bool broadcast;     /* SO_BROADCAST */
     bool dual_stack;    /* the wildcard is "::" with IPV6_V6ONLY off */
     const char *naming; /* "server address" or "local address", for the trace */

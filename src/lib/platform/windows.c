@@ -18,6 +18,7 @@
 
 #include "../internal.h"
 #include "socklab/shutdown.h"
+#include "socklab/udp.h"
 
 int sl_platform_startup(char *what, size_t whatlen, char err[SL_ERRLEN])
 {
@@ -476,4 +477,65 @@ int sl_platform_tcp_state(int fd)
     if (me.ss_family != AF_INET && me.ss_family != AF_INET6)
         return -1;
     return state_from_table(&me, &peer);
+}
+
+/* UDP's ICMP errors (socklab/udp.h). Windows has no error queue: a "port
+ * unreachable" drawn by an earlier datagram fails the next recvfrom() with
+ * WSAECONNRESET (SIO_UDP_CONNRESET, on by default), the offender as the
+ * sender; WSAENETRESET is a "TTL expired". */
+int sl_udp_enable_errors(int fd)
+{
+    (void)fd;
+    return 0;
+}
+
+int sl_udp_take_error(int fd, struct sockaddr_storage *offender, socklen_t *len)
+{
+    (void)fd;
+    (void)offender;
+    (void)len;
+    return 0; /* sl_udp_recvfrom's failure named it already */
+}
+
+/* Winsock cuts a datagram with WSAEMSGSIZE and no length: it is read
+ * whole into this much, so the caller learns its size as on Linux. */
+#define UDP_DATAGRAM_MAX 65536
+
+ssize_t sl_udp_recvfrom(int fd, void *buf, size_t len, struct sockaddr_storage *from,
+                        socklen_t *fromlen)
+{
+    WSAPOLLFD p = {.fd = (SOCKET)fd, .events = POLLRDNORM};
+    *fromlen = 0;
+    int ready = WSAPoll(&p, 1, 0); /* MSG_DONTWAIT, which Winsock lacks */
+    if (ready < 0)
+        return sl_socket_failed();
+    if (ready == 0) {
+        errno = EAGAIN;
+        return -1;
+    }
+    char *whole = len >= UDP_DATAGRAM_MAX ? buf : malloc(UDP_DATAGRAM_MAX);
+    if (whole == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    int flen = sizeof *from;
+    memset(from, 0, sizeof *from);
+    int n = recvfrom((SOCKET)fd, whole, len >= UDP_DATAGRAM_MAX ? (int)len : UDP_DATAGRAM_MAX, 0,
+                     (struct sockaddr *)from, &flen);
+    int e = n == SOCKET_ERROR ? WSAGetLastError() : 0;
+    if (n >= 0 && whole != buf)
+        memcpy(buf, whole, (size_t)n < len ? (size_t)n : len);
+    if (whole != buf)
+        free(whole);
+    if (n >= 0) {
+        *fromlen = flen;
+        return n;
+    }
+    if (e == WSAECONNRESET || e == WSAENETRESET) {
+        errno = e == WSAECONNRESET ? ECONNREFUSED : EHOSTUNREACH;
+        *fromlen = from->ss_family != 0 ? flen : 0;
+    } else {
+        errno = sl_socket_error_errno(e);
+    }
+    return -1;
 }
