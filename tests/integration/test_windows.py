@@ -54,6 +54,12 @@ def setUpModule():
     if p.returncode != 0 or b"0." not in p.stdout:
         raise unittest.SkipTest("wine64 cannot run the tools here: " +
                                 p.stderr.decode("utf-8", "replace")[-300:])
+    # A wineserver that stays until tearDownModule: one left to exit when
+    # idle can be on its way out as the next test's program connects
+    # ("wine client error: recvmsg: Connection reset by peer").
+    # It goes into the background: no pipes of ours for it to hold open.
+    subprocess.run([os.path.join(os.path.dirname(WINE), "wineserver"), "-p"], env=wine_env(),
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
 
 
 def tearDownModule():
@@ -400,6 +406,41 @@ class WindowsUdppeer(unittest.TestCase):
                            stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
         self.assertEqual(p.returncode, 1)
         self.assertIn(b"--probe-listen: not available on Windows yet", p.stderr)
+
+
+class WindowsFtsend(unittest.TestCase):
+    def test_chinese_names_reach_linux_ftrecv(self):
+        """ftsend.exe (read + send, UTF-16 names on disk, UTF-8 on the wire)
+        to the Linux ftrecv: a file and a tree, names and bytes intact."""
+        tmp = tempfile.mkdtemp(prefix="socklab-ft-", dir=prefix_dir)
+        src, dst = os.path.join(tmp, "src"), os.path.join(tmp, "dst")
+        os.makedirs(os.path.join(src, "子目录"))
+        with open(os.path.join(src, "作业一.txt"), "wb") as f:
+            f.write(CHINESE)
+        blob = os.urandom(300000)
+        with open(os.path.join(src, "子目录", "数据.bin"), "wb") as f:
+            f.write(blob)
+        rx = subprocess.Popen([tool("ftrecv"), "-d", dst, "-p", "0", "--once"],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE)
+        try:
+            m = None
+            for _ in range(5):  # "created DIR" may come first
+                m = m or LISTENING.search(rx.stderr.readline())
+            self.assertIsNotNone(m)
+            p = subprocess.run([WINE, exe("ftsend"), "-p", m.group(2).decode(), "-r", "127.0.0.1",
+                                os.path.join(src, "作业一.txt"), os.path.join(src, "子目录")],
+                               env=wine_env(), capture_output=True, timeout=90)
+            self.assertEqual(p.returncode, 0, p.stderr.decode("utf-8", "replace"))
+            self.assertEqual(rx.wait(timeout=30), 0)
+        finally:
+            if rx.poll() is None:
+                rx.kill()
+            rx.communicate(timeout=15)
+        with open(os.path.join(dst, "作业一.txt"), "rb") as f:
+            self.assertEqual(f.read(), CHINESE)
+        with open(os.path.join(dst, "子目录", "数据.bin"), "rb") as f:
+            self.assertEqual(f.read(), blob)
 
 
 class WindowsChatServer(unittest.TestCase):
