@@ -136,7 +136,9 @@ int sl_parse_seconds_ms(const char *s, int *ms);
  * stderr. Tests wait for it and read the port from it. */
 void sl_cli_print_listening(int fd);
 
-/* The program name without its directory. */
-const char *sl_cli_basename(const char *argv0);
+/* The program name without its directory and without a trailing ".exe"
+ * (cut off in ARGV0 itself, so the name Windows gives reads as on Linux);
+ * also the name the system's getopt messages print. */
+const char *sl_cli_basename(char *argv0);
 
 #endif

@@ -58,6 +58,11 @@ ssize_t sl_fd_read(int fd, void *buf, size_t len);
  * Returns the fd or -1 + errno. */
 int sl_stdin_pollable(void);
 
+/* NAME is the program's name for the messages the system's getopt prints:
+ * on Windows mingw-w64's getopt names the C runtime's __argv[0], not
+ * main's argv[0]. Nothing to do on POSIX. */
+void sl_platform_program_name(char *name);
+
 /* The last component of PATH ('/' separates; on Windows '\\' too). */
 const char *sl_path_last(const char *path);
 
@@ -132,5 +137,40 @@ int sl_platform_raise_fd_limit(long *now);
  * Linux: TCP_INFO. Windows: the TCP table row of FD's four-tuple
  * (GetExtendedTcpTable; Wine has no SIO_TCP_INFO). */
 int sl_platform_tcp_state(int fd);
+
+/* Files, by UTF-8 name (on Windows UTF-16 on disk): what ftsend needs.
+ * POSIX: src/lib/platform/posix_files.c; Windows: windows_files.c. */
+
+/* The command line as UTF-8: Windows hands main() its arguments in the
+ * ANSI code page, where Chinese names are lost; this replaces *ARGV with
+ * the UTF-8 form of the wide command line (kept for the process's life).
+ * Nothing to do on POSIX. 0 or -1 + errno. */
+int sl_platform_utf8_args(int *argc, char ***argv);
+
+/* open(PATH, O_RDONLY | O_CLOEXEC), bytes as they are. fd or -1 + errno. */
+int sl_file_open_read(const char *path);
+
+/* pread(): up to LEN bytes of FD at OFF; 0 at the end. -1 + errno. */
+ssize_t sl_file_pread(int fd, void *buf, size_t len, uint64_t off);
+
+struct sl_file_info {
+    uint64_t size;
+    uint32_t mode; /* permission bits (0777) */
+    int64_t mtime; /* seconds since 1970 */
+};
+/* fstat(): FD's size, permissions and modification time. 0 or -1 + errno. */
+int sl_file_info(int fd, struct sl_file_info *fi);
+
+enum sl_path_kind { SL_PATH_OTHER, SL_PATH_FILE, SL_PATH_DIR };
+/* What PATH is: stat() when FOLLOW, else lstat() (a symlink, and on
+ * Windows any reparse point, is OTHER). 0 or -1 + errno. */
+int sl_path_kind(const char *path, bool follow, enum sl_path_kind *kind);
+
+/* realpath(PATH, NULL): the absolute path, malloc'd; NULL + errno. */
+char *sl_path_real(const char *path);
+
+/* The names in directory PATH but "." and "..", in no order: *NAMES and
+ * each name malloc'd, *N of them. 0 or -1 + errno. */
+int sl_dir_names(const char *path, char ***names, size_t *n);
 
 #endif

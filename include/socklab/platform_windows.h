@@ -25,12 +25,19 @@ typedef SOCKET sl_socket_t;
  * block for long: both flags have nothing to do. */
 #define MSG_NOSIGNAL 0
 #define MSG_DONTWAIT 0
+/* An errno name mingw-w64 lacks: Winsock's number (sl_strerror knows it). */
+#define EHOSTDOWN WSAEHOSTDOWN
 /* getaddrinfo never reports "see errno" on Windows. */
 #define EAI_SYSTEM (-11)
 
 typedef unsigned long nfds_t;
 typedef ADDRESS_FAMILY sa_family_t;
 typedef USHORT in_port_t;
+
+/* A TCP table's MIB_TCP_STATE (1 CLOSED ... 12 DELETE_TCB) in Linux
+ * numbering (1 ESTABLISHED ... 11 CLOSING), -1 for none. For tcpstate's
+ * Windows back end. */
+int sl_windows_tcp_state(unsigned long mib);
 
 /* The stop-request watcher: a console control handler. */
 struct sl_stop_watch {

@@ -43,15 +43,33 @@ int sl_udp_resolve_peer(int fd, const char *host, const char *port, struct socka
  * Returns 0, or -1 with ERR filled. */
 int sl_udp_join_group(int fd, const struct sockaddr *group, socklen_t len, char err[SL_ERRLEN]);
 
+/* The ICMP errors are the platform layer's (src/lib/platform): Linux
+ * queues them with the address they concern (IP_RECVERR); Windows has no
+ * such queue, and fails the next receive with WSAECONNRESET instead,
+ * naming the offender as the datagram's sender. sl_udp_recvfrom hides
+ * the difference: an ICMP error fails it with Linux's errno, and
+ * sl_udp_take_error then gives the queued ones (Linux) while the failed
+ * call itself names its offender (Windows). */
+
 /* An unconnected UDP socket hears nothing of ICMP "port unreachable"
  * unless IP_RECVERR / IPV6_RECVERR is set: then the error is queued with
- * the address it concerns. Returns 0 or -1. */
+ * the address it concerns (on Windows nothing to do). Returns 0 or -1. */
 int sl_udp_enable_errors(int fd);
 
 /* Takes one queued ICMP error off FD (MSG_ERRQUEUE, non-blocking): fills
  * OFFENDER with the destination that failed and returns its errno value
- * (ECONNREFUSED for port unreachable), or 0 when none is queued. */
+ * (ECONNREFUSED for port unreachable), or 0 when none is queued (always
+ * on Windows: see sl_udp_recvfrom). */
 int sl_udp_take_error(int fd, struct sockaddr_storage *offender, socklen_t *len);
+
+/* One datagram off FD without waiting, as Linux's recvfrom(MSG_DONTWAIT |
+ * MSG_TRUNC): returns its real length (more than LEN when it was cut to
+ * LEN), or -1 + errno (EAGAIN: none waiting). An ICMP error an earlier
+ * datagram drew fails it with Linux's errno (ECONNREFUSED: port
+ * unreachable, see sl_udp_is_icmp_error); *FROMLEN is then 0, or, where
+ * the system names the offender here (Windows), FROM holds it. */
+ssize_t sl_udp_recvfrom(int fd, void *buf, size_t len, struct sockaddr_storage *from,
+                        socklen_t *fromlen);
 
 /* True for the errno values with which a UDP send or receive reports an
  * earlier datagram's ICMP error rather than a failure of this call. */

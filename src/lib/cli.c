@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "socklab/platform.h"
 
 #include "socklab/addr.h"
@@ -182,9 +183,16 @@ const char *sl_format_rate(uint64_t bytes, double secs, char out[SL_RATELEN])
     return out;
 }
 
-const char *sl_cli_basename(const char *argv0)
+const char *sl_cli_basename(char *argv0)
 {
-    return sl_path_last(argv0);
+    char *name = argv0 + (sl_path_last(argv0) - argv0);
+    size_t len = strlen(name);
+    /* Windows passes "tcpecho-server.exe" (or ".EXE"): messages say the
+     * program's name as on Linux. */
+    if (len > 4 && strcasecmp(name + len - 4, ".exe") == 0)
+        name[len - 4] = '\0';
+    sl_platform_program_name(name);
+    return name;
 }
 
 int sl_cli_common_option(int c, const char *arg, const char *prog, void (*usage)(const char *),

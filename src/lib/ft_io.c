@@ -88,7 +88,7 @@ int sl_ft_prefix_sums(int file, uint64_t len, uint8_t *buf, size_t cap, uint32_t
     sl_sha256_init(&sha);
     for (uint64_t done = 0; done < len;) {
         size_t want = len - done < cap ? (size_t)(len - done) : cap;
-        ssize_t n = pread(file, buf, want, (off_t)done);
+        ssize_t n = sl_file_pread(file, buf, want, done);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {

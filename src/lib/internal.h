@@ -27,10 +27,26 @@ int sl_io_wait_ready(int fd, short events);
 
 struct sl_trace;
 
+/* Extends *CRC over LEN bytes of FILE from OFF, read in pieces (the slow
+ * path where a file cannot be mapped; Windows' only path). 0, or -1 +
+ * errno (ENODATA: the file ended first). */
+int sl_crc32c_read(int file, uint64_t off, uint64_t len, uint32_t *crc);
+
+/* A growing list of malloc'd names (sl_dir_names). */
+struct sl_names {
+    char **v;
+    size_t len, cap;
+};
+/* Appends NAME, taken over (NULL: it could not be made). 0, or -1 with
+ * errno ENOMEM. */
+int sl_names_add(struct sl_names *l, char *name);
+void sl_names_free(struct sl_names *l);
+
 /* How a server's socket is made (steps 2-4), and what follows the bind. */
 struct sl_passive {
     int socktype;       /* SOCK_STREAM or SOCK_DGRAM */
-    bool reuse_addr;    /* SO_REUSEADDR */
+    bool reuse_addr;    /* restart despite TIME_WAIT (sl_socket_reuse_addr) */
+    bool share_port;    /* SO_REUSEADDR as such: UDP peers share one port (Windows too) */
     bool broadcast;     /* SO_BROADCAST */
     bool dual_stack;    /* the wildcard is "::" with IPV6_V6ONLY off */
     const char *naming; /* "server address" or "local address", for the trace */

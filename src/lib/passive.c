@@ -53,8 +53,10 @@ static int open_on(const struct addrinfo *ai, int v6only, const struct sl_passiv
 
     /* Without SO_REUSEADDR a restarted TCP server fails to bind for a
      * minute while its old connections sit in TIME_WAIT; UDP peers use it
-     * to share one port for broadcast and multicast. */
+     * to share one port for broadcast and multicast (on Windows too, where
+     * the TCP meaning needs another option: platform.h). */
     if ((p->reuse_addr && reuse_addr(fd, err) < 0) ||
+        (p->share_port && set_flag(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR", err) < 0) ||
         (p->broadcast && set_flag(fd, SOL_SOCKET, SO_BROADCAST, 1, "SO_BROADCAST", err) < 0) ||
         (ai->ai_family == AF_INET6 && v6only >= 0 &&
          set_flag(fd, IPPROTO_IPV6, IPV6_V6ONLY, v6only, "IPV6_V6ONLY", err) < 0))

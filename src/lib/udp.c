@@ -1,30 +1,15 @@
-/* UDP steps 2-4, multicast, broadcast and ICMP error reporting. */
+/* UDP steps 2-4, multicast, broadcast and ICMP error reporting (the error
+ * queue itself, sl_udp_enable_errors and sl_udp_take_error, is the
+ * platform layer's: IP_RECVERR on Linux, WSAECONNRESET on Windows). */
 #include "socklab/udp.h"
 
 #include <errno.h>
-#include <linux/errqueue.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "internal.h"
 #include "socklab/addr.h"
-
-int sl_udp_enable_errors(int fd)
-{
-    int one = 1;
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof ss;
-    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
-        return -1;
-    /* A dual-stack IPv6 socket gets IPv4 errors through IP_RECVERR. */
-    if (setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof one) < 0 && ss.ss_family == AF_INET)
-        return -1;
-    if (ss.ss_family == AF_INET6 &&
-        setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof one) < 0)
-        return -1;
-    return 0;
-}
 
 /* After the bind: ICMP errors on, so an unreachable peer is reported. */
 static int udp_after_bind(int fd, const struct sl_passive *p, char err[SL_ERRLEN])
@@ -41,7 +26,7 @@ int sl_bind_udp(const char *host, const char *port, int family, unsigned flags,
                 const struct sl_trace *t, char err[SL_ERRLEN])
 {
     const struct sl_passive p = {.socktype = SOCK_DGRAM,
-                                 .reuse_addr = (flags & SL_UDP_REUSE) != 0,
+                                 .share_port = (flags & SL_UDP_REUSE) != 0,
                                  .broadcast = (flags & SL_UDP_BROADCAST) != 0,
                                  /* broadcast is IPv4 only: not on a dual-stack socket */
                                  .dual_stack = !(flags & SL_UDP_BROADCAST),
@@ -86,7 +71,7 @@ int sl_udp_resolve_peer(int fd, const char *host, const char *port, struct socka
         return -1;
     }
     if (local.ss_family == AF_INET6)
-        (void)getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &vlen);
+        (void)getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, (void *)&v6only, &vlen);
     int family = local.ss_family == AF_INET ? AF_INET : v6only ? AF_INET6 : AF_UNSPEC;
     if (sl_resolve(host, port, family, SOCK_DGRAM, 0, &res, err) < 0)
         return -1;
@@ -115,9 +100,10 @@ int sl_udp_join_group(int fd, const struct sockaddr *group, socklen_t len, char 
 
     if (group->sa_family == AF_INET) {
         const struct sockaddr_in *g = (const struct sockaddr_in *)group;
-        struct ip_mreqn mr = {.imr_multiaddr = g->sin_addr};
-        if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof mr) < 0 ||
-            setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &one, sizeof one) < 0) {
+        struct ip_mreq mr = {.imr_multiaddr = g->sin_addr}; /* the default interface */
+        if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, (const void *)&mr, sizeof mr) < 0 ||
+            setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, (const void *)&one, sizeof one) < 0) {
+            sl_socket_failed();
             sl_errno(err, "join multicast group %s", name);
             return -1;
         }
@@ -126,45 +112,15 @@ int sl_udp_join_group(int fd, const struct sockaddr *group, socklen_t len, char 
     const struct sockaddr_in6 *g = (const struct sockaddr_in6 *)group;
     struct ipv6_mreq mr = {.ipv6mr_multiaddr = g->sin6_addr, .ipv6mr_interface = g->sin6_scope_id};
     unsigned ifindex = g->sin6_scope_id;
-    if (setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &mr, sizeof mr) < 0 ||
-        setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &one, sizeof one) < 0 ||
-        (ifindex != 0 &&
-         setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &ifindex, sizeof ifindex) < 0)) {
+    if (setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, (const void *)&mr, sizeof mr) < 0 ||
+        setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, (const void *)&one, sizeof one) < 0 ||
+        (ifindex != 0 && setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, (const void *)&ifindex,
+                                    sizeof ifindex) < 0)) {
+        sl_socket_failed();
         sl_errno(err, "join multicast group %s", name);
         return -1;
     }
     return 0;
-}
-
-int sl_udp_take_error(int fd, struct sockaddr_storage *offender, socklen_t *len)
-{
-    char data[1];
-    char control[512];
-    struct iovec iov = {.iov_base = data, .iov_len = sizeof data};
-    struct msghdr msg = {
-        .msg_name = offender,
-        .msg_namelen = sizeof *offender,
-        .msg_iov = &iov,
-        .msg_iovlen = 1,
-        .msg_control = control,
-        .msg_controllen = sizeof control,
-    };
-    ssize_t n;
-    do
-        n = recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT);
-    while (n < 0 && errno == EINTR);
-    if (n < 0)
-        return 0;
-    *len = msg.msg_namelen;
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
-        if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
-            (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)) {
-            struct sock_extended_err ee;
-            memcpy(&ee, CMSG_DATA(c), sizeof ee);
-            return ee.ee_errno != 0 ? (int)ee.ee_errno : EIO;
-        }
-    }
-    return EIO;
 }
 
 bool sl_udp_is_icmp_error(int err)

@@ -70,26 +70,6 @@ static int file_holds(int file, uint64_t end)
     return 0;
 }
 
-/* The slow path, for files that cannot be mapped: pread() in pieces. */
-static int crc_by_reading(int file, uint64_t off, uint64_t len, uint32_t *crc)
-{
-    unsigned char buf[COPY_BUF];
-    while (len > 0) {
-        ssize_t n = pread(file, buf, len < sizeof buf ? (size_t)len : sizeof buf, (off_t)off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            if (n == 0)
-                errno = ENODATA;
-            return -1;
-        }
-        *crc = sl_crc32c(*crc, buf, (size_t)n);
-        off += (uint64_t)n;
-        len -= (uint64_t)n;
-    }
-    return 0;
-}
-
 int sl_crc32c_file(int file, uint64_t off, uint64_t len, uint32_t *crc)
 {
     uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), end = off + len;
@@ -103,7 +83,7 @@ int sl_crc32c_file(int file, uint64_t off, uint64_t len, uint32_t *crc)
         /* MAP_POPULATE: one call fills the page tables, not a fault per page. */
         void *m = mmap(NULL, span, PROT_READ, MAP_SHARED | MAP_POPULATE, file, (off_t)base);
         if (m == MAP_FAILED)
-            return crc_by_reading(file, off, end - off, crc);
+            return sl_crc32c_read(file, off, end - off, crc);
         *crc = sl_crc32c(*crc, (const unsigned char *)m + skip, span - skip);
         munmap(m, span);
         off = base + span;

@@ -189,15 +189,28 @@ static void test_parse_seconds_ms(void **state)
     seconds_bad("abc");
 }
 
+/* sl_cli_basename cuts ".exe" off in place: a writable copy of ARGV0. */
+static void basename_is(const char *argv0, const char *want)
+{
+    char copy[64];
+    snprintf(copy, sizeof copy, "%s", argv0);
+    assert_string_equal(sl_cli_basename(copy), want);
+}
+
 static void test_basename(void **state)
 {
     (void)state;
-    assert_string_equal(sl_cli_basename("tcpecho-server"), "tcpecho-server");
-    assert_string_equal(sl_cli_basename("build/bin/tcpecho-server"), "tcpecho-server");
-    assert_string_equal(sl_cli_basename("/usr/local/bin/ftsend"), "ftsend");
-    assert_string_equal(sl_cli_basename("./udppeer"), "udppeer");
-    assert_string_equal(sl_cli_basename("dir/"), "");
-    assert_string_equal(sl_cli_basename(""), "");
+    basename_is("tcpecho-server", "tcpecho-server");
+    basename_is("build/bin/tcpecho-server", "tcpecho-server");
+    basename_is("/usr/local/bin/ftsend", "ftsend");
+    basename_is("./udppeer", "udppeer");
+    basename_is("dir/", "");
+    basename_is("", "");
+    /* Windows names: the .exe suffix goes, in either case. */
+    basename_is("bin/tcpecho-server.exe", "tcpecho-server");
+    basename_is("Z:/build/tcpstate.EXE", "tcpstate");
+    basename_is(".exe", ".exe");
+    basename_is("udppeer.exe.txt", "udppeer.exe.txt");
 }
 
 static int usage_calls;

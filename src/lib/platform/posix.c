@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/errqueue.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -12,6 +13,7 @@
 
 #include "../internal.h"
 #include "socklab/shutdown.h"
+#include "socklab/udp.h"
 
 int sl_platform_startup(char *what, size_t whatlen, char err[SL_ERRLEN])
 {
@@ -299,4 +301,63 @@ int sl_platform_tcp_state(int fd)
     (void)fd;
 #endif
     return -1;
+}
+
+/* UDP's ICMP errors (socklab/udp.h): Linux queues them with the address
+ * they concern once IP_RECVERR is on. */
+int sl_udp_enable_errors(int fd)
+{
+    int one = 1;
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+        return -1;
+    /* A dual-stack IPv6 socket gets IPv4 errors through IP_RECVERR. */
+    if (setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof one) < 0 && ss.ss_family == AF_INET)
+        return -1;
+    if (ss.ss_family == AF_INET6 &&
+        setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof one) < 0)
+        return -1;
+    return 0;
+}
+
+ssize_t sl_udp_recvfrom(int fd, void *buf, size_t len, struct sockaddr_storage *from,
+                        socklen_t *fromlen)
+{
+    *fromlen = sizeof *from;
+    ssize_t n = recvfrom(fd, buf, len, MSG_DONTWAIT | MSG_TRUNC, (struct sockaddr *)from, fromlen);
+    if (n < 0)
+        *fromlen = 0; /* an ICMP error's offender is in the error queue */
+    return n;
+}
+
+int sl_udp_take_error(int fd, struct sockaddr_storage *offender, socklen_t *len)
+{
+    char data[1];
+    char control[512];
+    struct iovec iov = {.iov_base = data, .iov_len = sizeof data};
+    struct msghdr msg = {
+        .msg_name = offender,
+        .msg_namelen = sizeof *offender,
+        .msg_iov = &iov,
+        .msg_iovlen = 1,
+        .msg_control = control,
+        .msg_controllen = sizeof control,
+    };
+    ssize_t n;
+    do
+        n = recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return 0;
+    *len = msg.msg_namelen;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+        if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
+            (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)) {
+            struct sock_extended_err ee;
+            memcpy(&ee, CMSG_DATA(c), sizeof ee);
+            return ee.ee_errno != 0 ? (int)ee.ee_errno : EIO;
+        }
+    }
+    return EIO;
 }

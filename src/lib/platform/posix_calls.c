@@ -23,6 +23,11 @@ const char *sl_strerror(int errnum, char *buf, size_t len)
     return strerror(errnum);
 }
 
+void sl_platform_program_name(char *name)
+{
+    (void)name;
+}
+
 const char *sl_path_last(const char *path)
 {
     const char *slash = strrchr(path, '/');

@@ -18,6 +18,7 @@
 
 #include "../internal.h"
 #include "socklab/shutdown.h"
+#include "socklab/udp.h"
 
 int sl_platform_startup(char *what, size_t whatlen, char err[SL_ERRLEN])
 {
@@ -53,38 +54,39 @@ int sl_socket_close(int fd)
 /* Winsock's errors and the errno names the library tests. */
 static const struct {
     int wsa, posix;
+    const char *text; /* as glibc says it: Wine has no texts for WSA errors */
 } error_names[] = {
-    {WSAEINTR, EINTR},
-    {WSAEBADF, EBADF},
-    {WSAEACCES, EACCES},
-    {WSAEFAULT, EFAULT},
-    {WSAEINVAL, EINVAL},
-    {WSAEMFILE, EMFILE},
-    {WSAEWOULDBLOCK, EAGAIN},
-    {WSAEINPROGRESS, EINPROGRESS},
-    {WSAEALREADY, EALREADY},
-    {WSAENOTSOCK, ENOTSOCK},
-    {WSAEDESTADDRREQ, EDESTADDRREQ},
-    {WSAEMSGSIZE, EMSGSIZE},
-    {WSAEPROTOTYPE, EPROTOTYPE},
-    {WSAENOPROTOOPT, ENOPROTOOPT},
-    {WSAEPROTONOSUPPORT, EPROTONOSUPPORT},
-    {WSAEOPNOTSUPP, EOPNOTSUPP},
-    {WSAEAFNOSUPPORT, EAFNOSUPPORT},
-    {WSAEADDRINUSE, EADDRINUSE},
-    {WSAEADDRNOTAVAIL, EADDRNOTAVAIL},
-    {WSAENETDOWN, ENETDOWN},
-    {WSAENETUNREACH, ENETUNREACH},
-    {WSAENETRESET, ENETRESET},
-    {WSAECONNABORTED, ECONNABORTED},
-    {WSAECONNRESET, ECONNRESET},
-    {WSAENOBUFS, ENOBUFS},
-    {WSAEISCONN, EISCONN},
-    {WSAENOTCONN, ENOTCONN},
-    {WSAESHUTDOWN, EPIPE},
-    {WSAETIMEDOUT, ETIMEDOUT},
-    {WSAECONNREFUSED, ECONNREFUSED},
-    {WSAEHOSTUNREACH, EHOSTUNREACH},
+    {WSAEINTR, EINTR, "Interrupted function call"},
+    {WSAEBADF, EBADF, "Bad file descriptor"},
+    {WSAEACCES, EACCES, "Permission denied"},
+    {WSAEFAULT, EFAULT, "Bad address"},
+    {WSAEINVAL, EINVAL, "Invalid argument"},
+    {WSAEMFILE, EMFILE, "Too many open files"},
+    {WSAEWOULDBLOCK, EAGAIN, "Resource temporarily unavailable"},
+    {WSAEINPROGRESS, EINPROGRESS, "Operation now in progress"},
+    {WSAEALREADY, EALREADY, "Operation already in progress"},
+    {WSAENOTSOCK, ENOTSOCK, "Socket operation on non-socket"},
+    {WSAEDESTADDRREQ, EDESTADDRREQ, "Destination address required"},
+    {WSAEMSGSIZE, EMSGSIZE, "Message too long"},
+    {WSAEPROTOTYPE, EPROTOTYPE, "Protocol wrong type for socket"},
+    {WSAENOPROTOOPT, ENOPROTOOPT, "Protocol not available"},
+    {WSAEPROTONOSUPPORT, EPROTONOSUPPORT, "Protocol not supported"},
+    {WSAEOPNOTSUPP, EOPNOTSUPP, "Operation not supported"},
+    {WSAEAFNOSUPPORT, EAFNOSUPPORT, "Address family not supported by protocol"},
+    {WSAEADDRINUSE, EADDRINUSE, "Address already in use"},
+    {WSAEADDRNOTAVAIL, EADDRNOTAVAIL, "Cannot assign requested address"},
+    {WSAENETDOWN, ENETDOWN, "Network is down"},
+    {WSAENETUNREACH, ENETUNREACH, "Network is unreachable"},
+    {WSAENETRESET, ENETRESET, "Network dropped connection on reset"},
+    {WSAECONNABORTED, ECONNABORTED, "Software caused connection abort"},
+    {WSAECONNRESET, ECONNRESET, "Connection reset by peer"},
+    {WSAENOBUFS, ENOBUFS, "No buffer space available"},
+    {WSAEISCONN, EISCONN, "Transport endpoint is already connected"},
+    {WSAENOTCONN, ENOTCONN, "Transport endpoint is not connected"},
+    {WSAESHUTDOWN, EPIPE, "Broken pipe"},
+    {WSAETIMEDOUT, ETIMEDOUT, "Connection timed out"},
+    {WSAECONNREFUSED, ECONNREFUSED, "Connection refused"},
+    {WSAEHOSTUNREACH, EHOSTUNREACH, "No route to host"},
 };
 #define N_ERROR_NAMES (sizeof error_names / sizeof error_names[0])
 
@@ -102,8 +104,18 @@ int sl_socket_failed(void)
     return -1;
 }
 
+/* Our own text for a Winsock error, when the system has none. */
+static const char *fallback_text(int code, char *buf, size_t len)
+{
+    for (size_t i = 0; i < N_ERROR_NAMES; i++)
+        if (error_names[i].wsa == code)
+            return error_names[i].text;
+    snprintf(buf, len, "Winsock error %d", code);
+    return buf;
+}
+
 /* The system's own text for a Winsock error, as UTF-8 without the
- * trailing ".\r\n". */
+ * trailing ".\r\n" (Wine has none: then ours). */
 static const char *wsa_text(int code, char *buf, size_t len)
 {
     wchar_t wide[256];
@@ -112,10 +124,8 @@ static const char *wsa_text(int code, char *buf, size_t len)
     int bytes = n == 0 || len < 2
                     ? 0
                     : WideCharToMultiByte(CP_UTF8, 0, wide, (int)n, buf, (int)len - 1, NULL, NULL);
-    if (bytes <= 0) {
-        snprintf(buf, len, "Winsock error %d", code);
-        return buf;
-    }
+    if (bytes <= 0)
+        return fallback_text(code, buf, len);
     buf[bytes] = '\0';
     while (bytes > 0 && strchr("\r\n. ", buf[bytes - 1]))
         buf[--bytes] = '\0';
@@ -186,6 +196,11 @@ ssize_t sl_fd_read(int fd, void *buf, size_t len)
     if (WSAGetLastError() != WSAENOTSOCK)
         return sl_socket_failed();
     return _read(fd, buf, len > INT_MAX ? INT_MAX : (unsigned)len);
+}
+
+void sl_platform_program_name(char *name)
+{
+    __argv[0] = name;
 }
 
 const char *sl_path_last(const char *path)
@@ -400,8 +415,7 @@ int sl_platform_raise_fd_limit(long *now)
     return 0;
 }
 
-/* MIB_TCP_STATE (1 CLOSED ... 12 DELETE_TCB) in Linux numbering. */
-static int linux_state(DWORD mib)
+int sl_windows_tcp_state(unsigned long mib)
 {
     static const int map[] = {-1, 7, 10, 2, 3, 1, 4, 5, 8, 11, 9, 6, -1};
     return mib < sizeof map / sizeof map[0] ? map[mib] : -1;
@@ -429,7 +443,7 @@ static int state_from_table(const struct sockaddr_storage *me, const struct sock
             MIB_TCPROW *r = &t->table[i];
             if (r->dwLocalAddr == a->sin_addr.s_addr && (USHORT)r->dwLocalPort == a->sin_port &&
                 r->dwRemoteAddr == b->sin_addr.s_addr && (USHORT)r->dwRemotePort == b->sin_port)
-                state = linux_state(r->dwState);
+                state = sl_windows_tcp_state(r->dwState);
         }
     } else {
         const struct sockaddr_in6 *a = (const void *)me, *b = (const void *)peer;
@@ -440,7 +454,7 @@ static int state_from_table(const struct sockaddr_storage *me, const struct sock
                 (USHORT)r->dwLocalPort == a->sin6_port &&
                 !memcmp(&r->RemoteAddr, &b->sin6_addr, 16) &&
                 (USHORT)r->dwRemotePort == b->sin6_port)
-                state = linux_state(r->State);
+                state = sl_windows_tcp_state(r->State);
         }
     }
     free(table);
@@ -463,4 +477,65 @@ int sl_platform_tcp_state(int fd)
     if (me.ss_family != AF_INET && me.ss_family != AF_INET6)
         return -1;
     return state_from_table(&me, &peer);
+}
+
+/* UDP's ICMP errors (socklab/udp.h). Windows has no error queue: a "port
+ * unreachable" drawn by an earlier datagram fails the next recvfrom() with
+ * WSAECONNRESET (SIO_UDP_CONNRESET, on by default), the offender as the
+ * sender; WSAENETRESET is a "TTL expired". */
+int sl_udp_enable_errors(int fd)
+{
+    (void)fd;
+    return 0;
+}
+
+int sl_udp_take_error(int fd, struct sockaddr_storage *offender, socklen_t *len)
+{
+    (void)fd;
+    (void)offender;
+    (void)len;
+    return 0; /* sl_udp_recvfrom's failure named it already */
+}
+
+/* Winsock cuts a datagram with WSAEMSGSIZE and no length: it is read
+ * whole into this much, so the caller learns its size as on Linux. */
+#define UDP_DATAGRAM_MAX 65536
+
+ssize_t sl_udp_recvfrom(int fd, void *buf, size_t len, struct sockaddr_storage *from,
+                        socklen_t *fromlen)
+{
+    WSAPOLLFD p = {.fd = (SOCKET)fd, .events = POLLRDNORM};
+    *fromlen = 0;
+    int ready = WSAPoll(&p, 1, 0); /* MSG_DONTWAIT, which Winsock lacks */
+    if (ready < 0)
+        return sl_socket_failed();
+    if (ready == 0) {
+        errno = EAGAIN;
+        return -1;
+    }
+    char *whole = len >= UDP_DATAGRAM_MAX ? buf : malloc(UDP_DATAGRAM_MAX);
+    if (whole == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    int flen = sizeof *from;
+    memset(from, 0, sizeof *from);
+    int n = recvfrom((SOCKET)fd, whole, len >= UDP_DATAGRAM_MAX ? (int)len : UDP_DATAGRAM_MAX, 0,
+                     (struct sockaddr *)from, &flen);
+    int e = n == SOCKET_ERROR ? WSAGetLastError() : 0;
+    if (n >= 0 && whole != buf)
+        memcpy(buf, whole, (size_t)n < len ? (size_t)n : len);
+    if (whole != buf)
+        free(whole);
+    if (n >= 0) {
+        *fromlen = flen;
+        return n;
+    }
+    if (e == WSAECONNRESET || e == WSAENETRESET) {
+        errno = e == WSAECONNRESET ? ECONNREFUSED : EHOSTUNREACH;
+        *fromlen = from->ss_family != 0 ? flen : 0;
+    } else {
+        errno = sl_socket_error_errno(e);
+    }
+    return -1;
 }

@@ -96,6 +96,11 @@ static int parse_options(int argc, char **argv, const char *prog, struct options
 
 int main(int argc, char **argv)
 {
+    /* File names as UTF-8, as they go on the wire (Windows: from UTF-16). */
+    if (sl_platform_utf8_args(&argc, &argv) < 0) {
+        perror("ftsend: command line");
+        return SL_EXIT_FAILURE;
+    }
     const char *prog = sl_cli_basename(argv[0]);
     struct options opt;
     struct sl_trace trace;

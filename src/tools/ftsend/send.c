@@ -141,16 +141,16 @@ static int send_one(int fd, const char *prog, const struct send_item *it, char *
     struct sl_ft_header *h = calloc(1, sizeof *h);
     struct sl_ft_answer *a = malloc(sizeof *a);
     uint8_t *hdr = malloc(SL_FT_HEADER_MAX);
-    struct stat st;
+    struct sl_file_info st;
     int rc = -1;
-    int file = open(it->path, O_RDONLY | O_CLOEXEC);
+    int file = sl_file_open_read(it->path);
 
     shown(it->name, strlen(it->name), name_shown);
     if (!h || !a || !hdr) {
         snprintf(err, SL_ERRLEN, "out of memory");
         goto out;
     }
-    if (file < 0 || fstat(file, &st) < 0) {
+    if (file < 0 || sl_file_info(file, &st) < 0) {
         sl_cli_log(prog, "%s: %s", it->path, strerror(errno));
         rc = 0;
         goto out;
@@ -163,9 +163,9 @@ static int send_one(int fd, const char *prog, const struct send_item *it, char *
     }
     /* 2. name and size */
     *h = (struct sl_ft_header){.type = SL_FT_FILE,
-                               .mode = (uint32_t)st.st_mode & 0777,
-                               .size = (uint64_t)st.st_size,
-                               .mtime = st.st_mtime,
+                               .mode = st.mode,
+                               .size = st.size,
+                               .mtime = st.mtime,
                                .name_len = (uint16_t)nlen};
     memcpy(h->name, it->name, nlen);
     if (sl_send_all(fd, hdr, sl_ft_encode_header(h, hdr)) < 0)

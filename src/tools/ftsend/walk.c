@@ -1,13 +1,12 @@
 /* Turning the command line into a list of files and the names they get. */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "ftsend.h"
 #include "socklab/cli.h"
+#include "socklab/platform.h"
 
 static int add(struct send_list *list, const char *path, const char *name)
 {
@@ -36,54 +35,32 @@ static int cmp_names(const void *a, const void *b)
  * that a tree is sent the same way every time. */
 static int add_tree(struct send_list *list, const char *prog, const char *path, const char *name)
 {
-    DIR *d = opendir(path);
-    if (d == NULL) {
+    char **names;
+    size_t n;
+    if (sl_dir_names(path, &names, &n) < 0) {
         sl_cli_log(prog, "%s: %s", path, strerror(errno));
         return -1;
     }
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    struct dirent *e;
     int rc = 0;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 32;
-            char **grown = realloc(names, cap * sizeof *names);
-            if (grown == NULL) {
-                rc = -1;
-                break;
-            }
-            names = grown;
-        }
-        if ((names[n] = strdup(e->d_name)) == NULL) {
-            rc = -1;
-            break;
-        }
-        n++;
-    }
-    closedir(d);
-    if (rc < 0)
-        sl_cli_log(prog, "%s: out of memory", path);
     qsort(names, n, sizeof *names, cmp_names);
     for (size_t i = 0; i < n && rc == 0; i++) {
         size_t plen = strlen(path) + strlen(names[i]) + 2;
         size_t nlen = strlen(name) + strlen(names[i]) + 2;
         char *sub = malloc(plen), *subname = malloc(nlen);
-        struct stat st;
+        enum sl_path_kind kind;
         if (sub == NULL || subname == NULL) {
             sl_cli_log(prog, "%s: out of memory", path);
             rc = -1;
         } else if (snprintf(sub, plen, "%s/%s", path, names[i]) < 0 ||
-                   snprintf(subname, nlen, "%s/%s", name, names[i]) < 0 || lstat(sub, &st) < 0) {
+                   snprintf(subname, nlen, "%s/%s", name, names[i]) < 0 ||
+                   sl_path_kind(sub, false, &kind) < 0) {
             /* A file we cannot even look at would be missing over there:
              * stop before sending anything rather than exit 0 without it. */
             sl_cli_log(prog, "%s: %s", sub, strerror(errno));
             rc = -1;
-        } else if (S_ISDIR(st.st_mode))
+        } else if (kind == SL_PATH_DIR)
             rc = add_tree(list, prog, sub, subname);
-        else if (S_ISREG(st.st_mode))
+        else if (kind == SL_PATH_FILE)
             rc = add(list, sub, subname);
         else
             sl_cli_log(prog, "%s: skipped (not a regular file)", sub);
@@ -98,8 +75,8 @@ static int add_tree(struct send_list *list, const char *prog, const char *path, 
 
 int walk_add(struct send_list *list, const char *prog, const char *arg, bool recursive)
 {
-    struct stat st;
-    if (stat(arg, &st) < 0) {
+    enum sl_path_kind kind;
+    if (sl_path_kind(arg, true, &kind) < 0) {
         sl_cli_log(prog, "%s: %s", arg, strerror(errno));
         return -1;
     }
@@ -113,13 +90,11 @@ int walk_add(struct send_list *list, const char *prog, const char *arg, bool rec
     size_t len = strlen(copy);
     while (len > 1 && copy[len - 1] == '/')
         copy[--len] = '\0';
-    const char *slash = strrchr(copy, '/');
-    const char *base = slash ? slash + 1 : copy;
+    const char *base = sl_path_last(copy);
     if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0 || *base == '\0') {
         /* "ftsend -r host ." sends the directory under its real name. */
-        real = realpath(arg, NULL);
-        slash = real ? strrchr(real, '/') : NULL;
-        base = slash ? slash + 1 : "";
+        real = sl_path_real(arg);
+        base = real ? sl_path_last(real) : "";
         if (*base == '\0') {
             sl_cli_log(prog, "%s: has no name to send it under", arg);
             free(real);
@@ -128,14 +103,14 @@ int walk_add(struct send_list *list, const char *prog, const char *arg, bool rec
         }
     }
     int rc;
-    if (S_ISDIR(st.st_mode)) {
+    if (kind == SL_PATH_DIR) {
         if (!recursive) {
             sl_cli_log(prog, "%s: is a directory (use -r to send a tree)", arg);
             rc = -1;
         } else {
             rc = add_tree(list, prog, copy, base);
         }
-    } else if (S_ISREG(st.st_mode)) {
+    } else if (kind == SL_PATH_FILE) {
         rc = add(list, arg, base);
     } else {
         sl_cli_log(prog, "%s: not a regular file", arg);

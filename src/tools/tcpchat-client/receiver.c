@@ -6,6 +6,7 @@
 
 #include "client.h"
 #include "socklab/linereader.h"
+#include "socklab/platform.h"
 
 int receive_lines(struct chat_ui *ui, char err[SL_ERRLEN])
 {
@@ -33,7 +34,8 @@ int receive_lines(struct chat_ui *ui, char err[SL_ERRLEN])
                 snprintf(err, SL_ERRLEN, "the server closed the connection");
             break;
         } else {
-            snprintf(err, SL_ERRLEN, "connection lost: %s", strerror(errno));
+            char why[SL_ERRLEN];
+            snprintf(err, SL_ERRLEN, "connection lost: %s", sl_strerror(errno, why, sizeof why));
             break;
         }
     }

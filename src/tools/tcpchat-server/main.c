@@ -110,7 +110,7 @@ int main(int argc, char **argv)
     room.verbose = opt.verbose;
     if (sl_trace_init(&room.trace, SL_ROLE_TCP_SERVER, opt.trace, opt.step) < 0 ||
         room_init(&room) < 0 || sl_server_init(&server, &cfg, err) < 0)
-        return sl_cli_fail(prog, "set-up: %s", strerror(errno));
+        return sl_cli_fail(prog, "set-up: %s", sl_strerror(errno, err, SL_ERRLEN));
     snprintf(full_line, sizeof full_line, "!!! server full (%lu clients), try again later\n",
              server.cfg.max_clients);
     if (opt.verbose)

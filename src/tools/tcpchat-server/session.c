@@ -95,7 +95,8 @@ static const char *read_lines(struct chat_client *c, struct sl_linereader *lr, s
             return NULL;
         case SL_LINE_ERROR:
             flush(c, b);
-            snprintf(buf, buflen, "%s", strerror(errno));
+            char why[SL_ERRLEN];
+            snprintf(buf, buflen, "%s", sl_strerror(errno, why, sizeof why));
             return buf;
         }
     }

@@ -40,7 +40,8 @@ struct bench_worker {
 
 static int worker_fail(struct bench_worker *w, const char *what)
 {
-    snprintf(w->err, SL_ERRLEN, "%s: %s", what, strerror(errno));
+    char why[SL_ERRLEN];
+    snprintf(w->err, SL_ERRLEN, "%s: %s", what, sl_strerror(errno, why, sizeof why));
     w->failed = 1;
     return -1;
 }
@@ -291,11 +292,12 @@ static int run_idle(const char *prog, const struct bench_options *opt)
         return sl_cli_fail(prog, "out of memory");
     uint64_t t0 = sl_monotonic_ns();
     for (; open_ok < opt->idle; open_ok++) {
-        char back;
+        char back, why[SL_ERRLEN];
         int fd = connect_one(prog, opt);
         errno = 0;
         if (fd >= 0 && (sl_send_all(fd, "x", 1) < 0 || sl_recv_all(fd, &back, 1) != 1))
-            snprintf(err, sizeof err, "no echo: %s", errno ? strerror(errno) : "closed");
+            snprintf(err, sizeof err, "no echo: %s",
+                     errno ? sl_strerror(errno, why, sizeof why) : "closed");
         else if (fd >= 0)
             err[0] = '\0';
         if (fd < 0 || err[0] != '\0') {

@@ -3,9 +3,10 @@
  *
  * We never block in send(): with a big piped input, the server may be
  * blocked sending its echo to us while we are blocked sending to it, and
- * neither would ever read again. So a chunk of stdin is sent with
- * MSG_DONTWAIT as far as the socket takes it, and stdin is read again only
- * once the chunk is gone; meanwhile we keep reading the echo. */
+ * neither would ever read again. So the socket is made non-blocking (Windows
+ * has no MSG_DONTWAIT), a chunk of stdin is sent as far as the socket takes
+ * it, and stdin is read again only once the chunk is gone; meanwhile we keep
+ * reading the echo. */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -29,7 +30,8 @@ struct relay {
 
 static int fail(char *err, const char *what)
 {
-    snprintf(err, SL_ERRLEN, "%s: %s", what, strerror(errno));
+    char why[SL_ERRLEN];
+    snprintf(err, SL_ERRLEN, "%s: %s", what, sl_strerror(errno, why, sizeof why));
     return -1;
 }
 
@@ -37,6 +39,8 @@ static int fail(char *err, const char *what)
 static int from_socket(struct relay *r, int fd, char *err)
 {
     ssize_t n = sl_recv_some(fd, r->out, sizeof r->out);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        return 1; /* a spurious wake-up: nothing after all */
     if (n < 0)
         return fail(err, "recv");
     if (n == 0) {
@@ -54,8 +58,10 @@ static int from_socket(struct relay *r, int fd, char *err)
 static int to_socket(struct relay *r, int fd, char *err)
 {
     ssize_t n = send(fd, r->in + r->in_off, r->in_len - r->in_off, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n < 0)
+    if (n < 0) {
+        sl_socket_failed(); /* errno from Winsock's error on Windows */
         return errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK ? 0 : fail(err, "send");
+    }
     r->in_off += (size_t)n;
     return 0;
 }
@@ -86,6 +92,10 @@ int echo_relay(int fd, char *err)
     if (r == NULL)
         return fail(err, "relay buffer");
     r->stdin_open = true;
+    if (sl_socket_set_nonblocking(fd, true) < 0) {
+        free(r);
+        return fail(err, "non-blocking socket");
+    }
     r->in_fd = sl_stdin_pollable();
     if (r->in_fd < 0) {
         free(r);

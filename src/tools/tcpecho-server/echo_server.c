@@ -27,8 +27,9 @@ static unsigned long long echo_bytes(const struct echo_server *srv, int fd, cons
             break;
         if (n < 0 || sl_send_all(fd, buf, (size_t)n) < 0) {
             /* A reset or a vanished client ends its session, not the server. */
+            char why[SL_ERRLEN];
             if (srv->verbose)
-                sl_cli_log(srv->prog, "%s: %s", peer, strerror(errno));
+                sl_cli_log(srv->prog, "%s: %s", peer, sl_strerror(errno, why, sizeof why));
             break;
         }
         total += (unsigned long long)n;

@@ -47,7 +47,7 @@ int main(int argc, char **argv)
     };
     if (sl_trace_init(&srv.trace, SL_ROLE_TCP_SERVER, opt.trace, opt.step) < 0 ||
         sl_server_init(&srv.server, &cfg, err) < 0)
-        return sl_cli_fail(prog, "set-up: %s", strerror(errno));
+        return sl_cli_fail(prog, "set-up: %s", sl_strerror(errno, err, SL_ERRLEN));
     if (opt.verbose)
         sl_cli_log(prog, "at most %lu clients at once", srv.server.cfg.max_clients);
 

@@ -100,7 +100,9 @@ static int read_replies(int fd, int family, struct tcp_sock_list *out, char err[
     }
 }
 
-int diag_netlink_dump(int family, struct tcp_sock_list *out, char err[SL_ERRLEN])
+const char diag_main_name[] = "netlink";
+
+int diag_main_dump(int family, struct tcp_sock_list *out, char err[SL_ERRLEN])
 {
     int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
     if (fd < 0) {

@@ -92,7 +92,9 @@ static char *slurp(int fd, size_t *len)
     return buf;
 }
 
-int diag_proc_read(int family, struct tcp_sock_list *out, char err[SL_ERRLEN])
+const char diag_fallback_name[] = "/proc";
+
+int diag_fallback_read(int family, struct tcp_sock_list *out, char err[SL_ERRLEN])
 {
     const char *path = family == AF_INET ? "/proc/net/tcp" : "/proc/net/tcp6";
     int fd = open(path, O_RDONLY | O_CLOEXEC);

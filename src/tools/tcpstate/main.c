@@ -100,7 +100,7 @@ static void print_table(const struct tcp_sock_list *l, const struct tcp_owners *
     for (size_t i = 0; i < l->len; i++) {
         int a = (int)strlen(tcp_sock_format_local(&l->items[i], local, sizeof local));
         int b = (int)strlen(tcp_sock_format_remote(&l->items[i], remote, sizeof remote));
-        int c = (int)strlen(tcp_owners_label(o, l->items[i].inode));
+        int c = (int)strlen(tcp_owners_label(o, &l->items[i]));
         wl = a > wl ? a : wl;
         wr = b > wr ? b : wr;
         wp = c > wp ? c : wp;
@@ -111,7 +111,7 @@ static void print_table(const struct tcp_sock_list *l, const struct tcp_owners *
         const struct tcp_sock_entry *e = &l->items[i];
         printf("%-*s  %-*s  %-11s  %-*s  %s\n", wl, tcp_sock_format_local(e, local, sizeof local),
                wr, tcp_sock_format_remote(e, remote, sizeof remote), tcp_state_name(e->state), wp,
-               tcp_owners_label(o, e->inode), tcp_state_explain(e->state));
+               tcp_owners_label(o, e), tcp_state_explain(e->state));
     }
 }
 
@@ -160,5 +160,12 @@ int main(int argc, char **argv)
     int rc = parse_options(argc, argv, prog, &opt);
     if (rc >= 0)
         return rc;
-    return opt.watch ? watch(prog, &opt) : list_once(prog, &opt);
+    /* Winsock for the stop channel, and on Windows stdout as UTF-8 bytes
+     * (the meanings are Chinese); on Linux only SIGPIPE is ignored. */
+    char what[160], err[SL_ERRLEN];
+    if (sl_platform_startup(what, sizeof what, err) < 0)
+        return sl_cli_fail(prog, "%s", err);
+    rc = opt.watch ? watch(prog, &opt) : list_once(prog, &opt);
+    sl_platform_cleanup(what, sizeof what);
+    return rc;
 }

@@ -70,7 +70,7 @@ static int scan_process(struct tcp_owners *o, const struct tcp_sock_list *l, int
             o->cap = cap;
         }
         struct tcp_owner *w = &o->items[o->len++];
-        w->inode = inode;
+        w->key = inode;
         snprintf(w->label, sizeof w->label, "%s/%ld", comm, pid);
     }
     closedir(d);
@@ -101,12 +101,12 @@ int tcp_owners_find(struct tcp_owners *o, const struct tcp_sock_list *l)
     return rc;
 }
 
-const char *tcp_owners_label(const struct tcp_owners *o, unsigned long inode)
+const char *tcp_owners_label(const struct tcp_owners *o, const struct tcp_sock_entry *e)
 {
-    if (inode == 0)
+    if (e->inode == 0)
         return "-";
     for (size_t i = 0; i < o->len; i++)
-        if (o->items[i].inode == inode)
+        if (o->items[i].key == e->inode)
             return o->items[i].label;
     return "-";
 }

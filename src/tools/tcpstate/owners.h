@@ -7,8 +7,8 @@
 #include "socklist.h"
 
 struct tcp_owner {
-    unsigned long inode;
-    char label[48]; /* "COMM/PID" */
+    unsigned long key; /* the socket's inode (Linux) or its owner's PID (Windows) */
+    char label[48];    /* "COMM/PID" */
 };
 
 struct tcp_owners {
@@ -16,14 +16,15 @@ struct tcp_owners {
     size_t len, cap;
 };
 
-/* Finds the owners of L's sockets among the processes we may look at.
- * Returns 0, or -1 (ENOMEM). */
+/* Finds the owners of L's sockets among the processes we may look at:
+ * owners.c through /proc (Linux), owners_windows.c from the PIDs of the
+ * TCP table (Windows). Returns 0, or -1 (ENOMEM). */
 int tcp_owners_find(struct tcp_owners *o, const struct tcp_sock_list *l);
 
-/* "COMM/PID" for the socket INODE, or "-" when no visible process has it
+/* "COMM/PID" for the socket E, or "-" when no visible process has it
  * (another user's, or TIME_WAIT/SYN_RECV: inode 0). A process holding the
  * socket in several descriptors (e.g. after fork) shows as the first. */
-const char *tcp_owners_label(const struct tcp_owners *o, unsigned long inode);
+const char *tcp_owners_label(const struct tcp_owners *o, const struct tcp_sock_entry *e);
 void tcp_owners_free(struct tcp_owners *o);
 
 #endif

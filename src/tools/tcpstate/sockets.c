@@ -49,7 +49,7 @@ static bool wanted(const struct tcp_query *q, const struct tcp_sock_entry *e)
     return q->port == 0 || e->local_port == q->port || e->remote_port == q->port;
 }
 
-static int collect_from(const struct tcp_query *q, bool netlink, struct tcp_sock_list *out,
+static int collect_from(const struct tcp_query *q, bool main_source, struct tcp_sock_list *out,
                         char err[SL_ERRLEN])
 {
     static const int families[] = {AF_INET, AF_INET6};
@@ -57,8 +57,8 @@ static int collect_from(const struct tcp_query *q, bool netlink, struct tcp_sock
     for (size_t i = 0; i < sizeof families / sizeof families[0]; i++) {
         if (q->family != AF_UNSPEC && q->family != families[i])
             continue;
-        int rc = netlink ? diag_netlink_dump(families[i], out, err)
-                         : diag_proc_read(families[i], out, err);
+        int rc = main_source ? diag_main_dump(families[i], out, err)
+                             : diag_fallback_read(families[i], out, err);
         if (rc < 0)
             return -1;
     }
@@ -68,12 +68,12 @@ static int collect_from(const struct tcp_query *q, bool netlink, struct tcp_sock
 int tcp_sockets_collect(const struct tcp_query *q, struct tcp_sock_list *out, enum tcp_source *used,
                         char err[SL_ERRLEN])
 {
-    enum tcp_source src = TCP_SOURCE_NETLINK;
+    enum tcp_source src = TCP_SOURCE_MAIN;
     /* Any netlink failure (no sock_diag, a seccomp filter, a missing
      * tcp_diag module) drops the whole snapshot to /proc, so one listing
      * never mixes the two sources. */
     if (q->force_proc || collect_from(q, true, out, err) < 0) {
-        src = TCP_SOURCE_PROC;
+        src = TCP_SOURCE_FALLBACK;
         if (collect_from(q, false, out, err) < 0)
             return -1;
     }
@@ -92,5 +92,5 @@ int tcp_sockets_collect(const struct tcp_query *q, struct tcp_sock_list *out, en
 
 const char *tcp_source_name(enum tcp_source s)
 {
-    return s == TCP_SOURCE_NETLINK ? "netlink" : "/proc";
+    return s == TCP_SOURCE_MAIN ? diag_main_name : diag_fallback_name;
 }

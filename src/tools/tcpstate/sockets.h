@@ -13,10 +13,10 @@
 struct tcp_query {
     int family;
     int port;
-    bool force_proc; /* --proc: skip netlink */
+    bool force_proc; /* --proc: skip netlink (the fallback source, diag.h) */
 };
 
-enum tcp_source { TCP_SOURCE_NETLINK, TCP_SOURCE_PROC };
+enum tcp_source { TCP_SOURCE_MAIN, TCP_SOURCE_FALLBACK };
 
 /* Replaces the contents of OUT with the sockets matching Q, sorted by
  * tcp_sock_key_cmp. USED (may be NULL) tells where they came from.
@@ -24,7 +24,7 @@ enum tcp_source { TCP_SOURCE_NETLINK, TCP_SOURCE_PROC };
 int tcp_sockets_collect(const struct tcp_query *q, struct tcp_sock_list *out, enum tcp_source *used,
                         char err[SL_ERRLEN]);
 
-/* "netlink" or "/proc". */
+/* "netlink" or "/proc" (Linux), "GetExtendedTcpTable" (Windows). */
 const char *tcp_source_name(enum tcp_source s);
 
 #endif

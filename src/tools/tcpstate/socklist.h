@@ -14,7 +14,8 @@ struct tcp_sock_entry {
     uint16_t local_port;      /* host byte order */
     uint16_t remote_port;
     int state;           /* Linux TCP state number, 1..11 (see sl_tcp_state_name) */
-    unsigned long inode; /* 0 for TIME_WAIT and SYN_RECV: they own no file */
+    unsigned long inode; /* 0 for TIME_WAIT and SYN_RECV: they own no file; 0 on Windows */
+    unsigned long pid;   /* the owner's PID where the source says it (Windows), else 0 */
     uint64_t cookie;     /* netlink's socket cookie; 0 from /proc */
     bool missed;         /* --watch: absent from the latest snapshot only */
 };

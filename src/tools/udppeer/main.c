@@ -35,9 +35,11 @@ static int bind_socket(const struct udppeer_options *opt, const char *port,
     }
     int fd = sl_bind_udp(opt->cli.bind, port, family, flags, t, err);
     if (fd >= 0 && opt->rcvbuf > 0 &&
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &opt->rcvbuf, sizeof opt->rcvbuf) < 0) {
-        snprintf(err, SL_ERRLEN, "setsockopt SO_RCVBUF: %s", strerror(errno));
-        close(fd);
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, (const void *)&opt->rcvbuf, sizeof opt->rcvbuf) < 0) {
+        char why[SL_ERRLEN];
+        sl_socket_failed();
+        snprintf(err, SL_ERRLEN, "setsockopt SO_RCVBUF: %s", sl_strerror(errno, why, sizeof why));
+        sl_socket_close(fd);
         return -1;
     }
     return fd;
@@ -60,7 +62,7 @@ static int bind_probe_listener(const char *prog, const struct udppeer_options *o
         int fd = bind_socket(opt, port, t, err);
         if (fd >= 0)
             return fd;
-        close(*lfd);
+        sl_socket_close(*lfd);
         *lfd = -1;
         if (errno != EADDRINUSE)
             return -1;
@@ -98,9 +100,9 @@ static int run_server(const char *prog, const struct udppeer_options *opt, int s
     /* 6. close the socket */
     sl_trace_before(t, SL_STEP_CLOSE);
     sl_trace_step(t, SL_STEP_CLOSE, -1, "close");
-    close(fd);
+    sl_socket_close(fd);
     if (lfd >= 0)
-        close(lfd);
+        sl_socket_close(lfd);
     return rc;
 }
 

@@ -37,6 +37,7 @@ struct messenger {
     char *out; /* a line and its newline: the datagram sent */
     bool failed;
     bool editor; /* stdin and stdout are terminals: the line editor runs */
+    int in_fd;   /* stdin as poll() takes it (platform.h: sl_stdin_pollable) */
     struct sl_lineedit le;
     struct sl_term term;
     const struct sl_trace *trace;
@@ -61,28 +62,34 @@ static void note(struct messenger *m, const char *fmt, ...)
     (void)sl_term_print_above(&m->term, &m->le, STDERR_FILENO, text, (size_t)n);
 }
 
-/* Reports every ICMP error queued on the socket: UDP's only news that a
+/* Reports ICMP error E about datagrams sent to WHO: UDP's only news that a
  * datagram went nowhere. */
+static void report_icmp_error(struct messenger *m, int e, const struct sockaddr_storage *who,
+                              socklen_t len)
+{
+    char name[SL_ADDRSTRLEN], why[SL_ERRLEN];
+    sl_format_addr((const struct sockaddr *)who, len, name, sizeof name);
+    if (e == ECONNREFUSED)
+        note(m, "%s: port unreachable (ICMP): nothing listens there", name);
+    else
+        note(m, "%s: %s (ICMP)", name, sl_strerror(e, why, sizeof why));
+    m->failed = true;
+}
+
+/* Reports every ICMP error queued on the socket (Linux's error queue). */
 static void report_icmp_errors(struct messenger *m)
 {
     struct sockaddr_storage who;
     socklen_t len;
-    char name[SL_ADDRSTRLEN];
     int e;
-    while ((e = sl_udp_take_error(m->fd, &who, &len)) != 0) {
-        sl_format_addr((struct sockaddr *)&who, len, name, sizeof name);
-        if (e == ECONNREFUSED)
-            note(m, "%s: port unreachable (ICMP): nothing listens there", name);
-        else
-            note(m, "%s: %s (ICMP)", name, strerror(e));
-        m->failed = true;
-    }
+    while ((e = sl_udp_take_error(m->fd, &who, &len)) != 0)
+        report_icmp_error(m, e, &who, len);
 }
 
 /* Sends LINE as one datagram to every peer: with its newline, unless --raw. */
 static void send_line(struct messenger *m, const char *line, size_t len)
 {
-    char name[SL_ADDRSTRLEN];
+    char name[SL_ADDRSTRLEN], why[SL_ERRLEN];
     const struct peer *to = m->peers;
     size_t n = m->npeers;
 
@@ -104,10 +111,12 @@ static void send_line(struct messenger *m, const char *line, size_t len)
     for (size_t i = 0; i < n; i++) {
         ssize_t r;
         for (int attempt = 0; attempt < 2; attempt++) {
-            do
+            do {
                 r = sendto(m->fd, line, len, MSG_NOSIGNAL, (const struct sockaddr *)&to[i].addr,
                            to[i].len);
-            while (r < 0 && errno == EINTR);
+                if (r < 0)
+                    sl_socket_failed(); /* errno from Winsock's error on Windows */
+            } while (r < 0 && errno == EINTR);
             /* An ICMP error left by an earlier datagram surfaces here:
              * report it and send this one again. */
             if (r < 0 && sl_udp_is_icmp_error(errno)) {
@@ -123,7 +132,7 @@ static void send_line(struct messenger *m, const char *line, size_t len)
             note(m, "line of %zu bytes is too long for one datagram to %s (max %d)", len, name,
                  sl_udp_max_payload(m->fd));
         else
-            note(m, "sendto %s: %s", name, strerror(errno));
+            note(m, "sendto %s: %s", name, sl_strerror(errno, why, sizeof why));
         m->failed = true;
     }
 }
@@ -150,7 +159,7 @@ static enum input_state read_lines(struct messenger *m, struct sl_linereader *lr
         case SL_LINE_EOF:
             return INPUT_ENDED;
         case SL_LINE_ERROR:
-            note(m, "reading input: %s", strerror(errno));
+            note(m, "reading input: %s", sl_strerror(errno, (char[SL_ERRLEN]){0}, SL_ERRLEN));
             m->failed = true;
             return INPUT_ENDED;
         }
@@ -204,10 +213,10 @@ static enum input_state after_key(struct messenger *m, enum sl_le_event ev)
 static enum input_state read_keys(struct messenger *m)
 {
     unsigned char keys[4096];
-    ssize_t n = sl_read_some(STDIN_FILENO, keys, sizeof keys);
+    ssize_t n = sl_read_some(m->in_fd, keys, sizeof keys);
     if (n <= 0) {
         if (n < 0) {
-            note(m, "reading input: %s", strerror(errno));
+            note(m, "reading input: %s", sl_strerror(errno, (char[SL_ERRLEN]){0}, SL_ERRLEN));
             m->failed = true;
         }
         return INPUT_ENDED;
@@ -251,19 +260,21 @@ static void receive_datagrams(struct messenger *m)
     char name[SL_ADDRSTRLEN];
     for (;;) {
         struct sockaddr_storage from;
-        socklen_t fromlen = sizeof from;
-        /* MSG_TRUNC: the datagram's real length, even when it is cut. */
-        ssize_t n = recvfrom(m->fd, m->buf, m->opt->bufsize, MSG_DONTWAIT | MSG_TRUNC,
-                             (struct sockaddr *)&from, &fromlen);
+        socklen_t fromlen;
+        /* The datagram's real length, even when it is cut. */
+        ssize_t n = sl_udp_recvfrom(m->fd, m->buf, m->opt->bufsize, &from, &fromlen);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
             if (sl_udp_is_icmp_error(errno)) {
+                if (fromlen > 0) /* Windows: this failure names the offender */
+                    report_icmp_error(m, errno, &from, fromlen);
                 report_icmp_errors(m);
                 continue;
             }
             if (errno != EAGAIN && errno != EWOULDBLOCK) {
-                note(m, "recvfrom: %s", strerror(errno));
+                char why[SL_ERRLEN];
+                note(m, "recvfrom: %s", sl_strerror(errno, why, sizeof why));
                 m->failed = true;
             }
             return;
@@ -321,9 +332,14 @@ static int messenger_open(struct messenger *m, struct sl_linereader *lr)
     m->out = malloc(LINE_MAX_PIPED + sizeof PROMPT + 1);
     /* A line longer than a datagram can carry is refused by sendto() with
      * EMSGSIZE; longer still, the line reader refuses it first. */
-    if (m->buf == NULL || m->clean == NULL || m->out == NULL ||
-        sl_lr_init(lr, STDIN_FILENO, LINE_MAX_PIPED) < 0) {
+    if (m->buf == NULL || m->clean == NULL || m->out == NULL) {
         note(m, "out of memory");
+        return -1;
+    }
+    m->in_fd = sl_stdin_pollable();
+    if (m->in_fd < 0 || sl_lr_init(lr, m->in_fd, LINE_MAX_PIPED) < 0) {
+        char why[SL_ERRLEN];
+        note(m, "standard input: %s", sl_strerror(errno, why, sizeof why));
         return -1;
     }
     /* Typed lines: at most what one datagram carries, with the newline. */
@@ -365,7 +381,7 @@ int messenger_run(const char *prog, const struct udppeer_options *opt, int fd, i
         struct pollfd p[3] = {
             {.fd = fd, .events = POLLIN},
             {.fd = stop_fd, .events = POLLIN},
-            {.fd = input == INPUT_OPEN ? STDIN_FILENO : -1, .events = POLLIN},
+            {.fd = input == INPUT_OPEN ? m.in_fd : -1, .events = POLLIN},
         };
         int timeout = -1;
         if (input == INPUT_ENDED) {
@@ -376,7 +392,7 @@ int messenger_run(const char *prog, const struct udppeer_options *opt, int fd, i
         }
         int r = poll(p, 3, timeout);
         if (r < 0 && errno != EINTR) {
-            note(&m, "poll: %s", strerror(errno));
+            note(&m, "poll: %s", sl_strerror(errno, (char[SL_ERRLEN]){0}, SL_ERRLEN));
             m.failed = true;
             break;
         }

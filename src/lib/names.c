@@ -1,0 +1,34 @@
+/* A growing list of malloc'd names (internal.h). */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+int sl_names_add(struct sl_names *l, char *name)
+{
+    if (name != NULL && l->len == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 32;
+        char **grown = realloc(l->v, cap * sizeof *grown);
+        if (grown == NULL) {
+            free(name);
+            name = NULL;
+        } else {
+            l->v = grown;
+            l->cap = cap;
+        }
+    }
+    if (name == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    l->v[l->len++] = name;
+    return 0;
+}
+
+void sl_names_free(struct sl_names *l)
+{
+    while (l->len > 0)
+        free(l->v[--l->len]);
+    free(l->v);
+    *l = (struct sl_names){0};
+}
