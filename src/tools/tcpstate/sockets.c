@@ -1,6 +1,7 @@
 /* The front end: collecting from netlink or /proc, filtering, ordering. */
 #include "sockets.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 
@@ -73,9 +74,18 @@ int tcp_sockets_collect(const struct tcp_query *q, struct tcp_sock_list *out, en
      * tcp_diag module) drops the whole snapshot to /proc, so one listing
      * never mixes the two sources. */
     if (q->force_proc || collect_from(q, true, out, err) < 0) {
+        char main_err[SL_ERRLEN];
+        snprintf(main_err, sizeof main_err, "%s", err);
         src = TCP_SOURCE_FALLBACK;
-        if (collect_from(q, false, out, err) < 0)
+        tcp_sock_list_free(out); /* nothing half-read from the main source */
+        if (collect_from(q, false, out, err) < 0) {
+            if (!q->force_proc) { /* say why the main source failed, not only the fallback */
+                char fallback_err[SL_ERRLEN];
+                snprintf(fallback_err, sizeof fallback_err, "%s", err);
+                snprintf(err, SL_ERRLEN, "%.120s; %.120s", main_err, fallback_err);
+            }
             return -1;
+        }
     }
     size_t kept = 0;
     for (size_t i = 0; i < out->len; i++)
