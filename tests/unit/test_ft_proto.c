@@ -171,9 +171,13 @@ static void test_hostile_names(void **state)
     BAD("overlong\xc0\xaf", "invalid UTF-8");
     /* Names that show as something else (issue: "rtl\u202etxt.exe"). */
     BAD("rtl\xe2\x80\xaetxt.exe", "bidirectional control character U+202E");
-    BAD("a\xe2\x81\xa6" "b", "bidirectional control character U+2066");
+    BAD("a\xe2\x81\xa6"
+        "b",
+        "bidirectional control character U+2066");
     BAD("lrm\xe2\x80\x8e.c", "bidirectional control character U+200E");
-    BAD("ali\xe2\x80\x8b" "ce.c", "zero-width character U+200B");
+    BAD("ali\xe2\x80\x8b"
+        "ce.c",
+        "zero-width character U+200B");
     BAD("bom\xef\xbb\xbf.txt", "zero-width character U+FEFF");
     BAD("dir/wj\xe2\x81\xa0/x", "zero-width character U+2060");
     name_ok("作业\xe3\x80\x80第一章.c"); /* U+3000 is a space, not hidden: allowed */

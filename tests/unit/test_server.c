@@ -205,8 +205,8 @@ static void test_serves_each_connection_in_its_own_thread(void **state)
 static void test_cap_refuses_with_the_tools_line(void **state)
 {
     (void)state;
-    struct fixture *f = start((struct sl_server_config){
-        .serve = serve_echo, .max_clients = 1, .refusal = "!!! full\n"});
+    struct fixture *f = start(
+        (struct sl_server_config){.serve = serve_echo, .max_clients = 1, .refusal = "!!! full\n"});
     int first = client(f);
     wait_for(&f->served, 1);
     int second = client(f);

@@ -23,7 +23,7 @@ struct session {
     char *buf;                  /* FT_BUF bytes */
     struct sl_splice_pipe pipe; /* rd -1: none (out of descriptors), recv() instead */
     struct handin_sender who;
-    unsigned long files;        /* headers seen */
+    unsigned long files; /* headers seen */
 };
 
 /* Refuses the current file: SL_FT_REFUSED/SL_FT_FAILED (both 1), a code and a

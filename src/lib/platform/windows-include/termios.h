@@ -16,7 +16,16 @@ struct termios {
     tcflag_t c_iflag, c_oflag, c_cflag, c_lflag;
     cc_t c_cc[NCCS];
 };
-enum { ICANON = 1, ECHO = 2, ISIG = 4, IEXTEN = 8, VMIN = 0, VTIME = 1, TCSADRAIN = 1, TCSAFLUSH = 2 };
+enum {
+    ICANON = 1,
+    ECHO = 2,
+    ISIG = 4,
+    IEXTEN = 8,
+    VMIN = 0,
+    VTIME = 1,
+    TCSADRAIN = 1,
+    TCSAFLUSH = 2
+};
 static inline int tcgetattr(int fd, struct termios *t)
 {
     (void)fd;
