@@ -1,5 +1,4 @@
-/* fuzz-sources: src/lib/ft_proto.c src/lib/utf8.c src/lib/errfmt.c src/lib/platform/posix_calls.c
- */
+/* fuzz-sources: src/lib/ft_proto.c src/lib/utf8.c src/lib/errfmt.c src/lib/platform/posix_calls.c */
 /* libFuzzer harness: the receiver's answers (GO, REFUSED, CHECK,
  * IDENTICAL, STORED, FAILED), the sender's DIGEST and the trailer, decoded from any bytes as either
  * kind of answer. The decoder must never crash or overrun, must ask for more only within the

@@ -1,5 +1,4 @@
-/* fuzz-sources: src/lib/ft_proto.c src/lib/utf8.c src/lib/errfmt.c src/lib/platform/posix_calls.c
- */
+/* fuzz-sources: src/lib/ft_proto.c src/lib/utf8.c src/lib/errfmt.c src/lib/platform/posix_calls.c */
 /* libFuzzer harness: the file-transfer header and hello decoders and the
  * name check must never crash or overrun on any bytes, and what they
  * accept must hold and encode back to the same bytes. (The answers have
