@@ -86,8 +86,10 @@ bool sl_socket_is_nonblocking(int fd);
  * there SO_EXCLUSIVEADDRUSE is set instead. 0 or -1 + errno. */
 int sl_socket_reuse_addr(int fd);
 
-/* A receive time limit of MS milliseconds (SO_RCVTIMEO: a timeval on
- * POSIX, a DWORD of milliseconds on Windows). 0 or -1 + errno. */
+/* Makes every blocking receive on FD give up after MS milliseconds of
+ * silence (SO_RCVTIMEO: a timeval on POSIX, a DWORD of milliseconds on
+ * Windows; 0: wait for ever). The io.h loops then fail with ETIMEDOUT, so
+ * a peer that stops talking cannot hold us for ever. 0 or -1 + errno. */
 int sl_socket_set_recv_timeout(int fd, int ms);
 
 /* A wake-up channel for poll(): FDS[0] becomes readable once something is

@@ -38,10 +38,6 @@ int sl_connect_tcp(const char *host, const char *port, int family, int timeout_m
  * once instead of waiting up to 40 ms for an ACK. Returns 0 or -1. */
 int sl_set_nodelay(int fd);
 
-/* Makes every blocking receive on FD give up after MS milliseconds of
- * silence (SO_RCVTIMEO; 0: wait for ever). The io.h loops then fail with
- * ETIMEDOUT, so a peer that stops talking cannot hold us for ever.
- * Returns 0 or -1. */
-int sl_set_recv_timeout(int fd, int ms);
+/* A receive time limit: sl_socket_set_recv_timeout() in platform.h. */
 
 #endif

@@ -82,7 +82,7 @@ void sl_conn_hello_done(struct sl_conn *conn)
 {
     const struct sl_server_config *cfg = &conn->server->cfg;
     if (cfg->hello_ms != cfg->idle_ms)
-        sl_set_recv_timeout(conn->fd, cfg->idle_ms);
+        sl_socket_set_recv_timeout(conn->fd, cfg->idle_ms);
 }
 
 static void unlink_conn(struct sl_server *s, struct sl_conn *c)
@@ -147,7 +147,7 @@ static void admit(struct sl_server *s, int fd, const struct sockaddr_storage *pe
     sl_format_addr((const struct sockaddr *)peer, peerlen, c->peer, sizeof c->peer);
     int limit = s->cfg.hello_ms ? s->cfg.hello_ms : s->cfg.idle_ms;
     if (limit)
-        sl_set_recv_timeout(fd, limit);
+        sl_socket_set_recv_timeout(fd, limit);
 
     pthread_mutex_lock(&s->lock);
     if (s->cfg.max_clients && s->nconns >= s->cfg.max_clients) {

@@ -10,8 +10,3 @@ int sl_set_nodelay(int fd)
                ? sl_socket_failed()
                : 0;
 }
-
-int sl_set_recv_timeout(int fd, int ms)
-{
-    return sl_socket_set_recv_timeout(fd, ms);
-}

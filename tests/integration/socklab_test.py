@@ -225,6 +225,27 @@ def run(testcase, name, *args, input=b"", timeout=60, check_rc=None):
     return p
 
 
+def serve_once(testcase, handle):
+    """A fake peer: a listener on 127.0.0.1 whose one connection HANDLE(conn)
+    serves in a thread (the socket is closed after it, the listener at
+    cleanup). Returns (port, thread); join the thread after the real tool ran."""
+    listener = socket.socket()
+    testcase.addCleanup(listener.close)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(30)
+
+    def serve():
+        c, _ = listener.accept()
+        with c:
+            c.settimeout(30)
+            handle(c)
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    return listener.getsockname()[1], t
+
+
 def connect(port, host="127.0.0.1", timeout=10.0):
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     s = socket.socket(family, socket.SOCK_STREAM)

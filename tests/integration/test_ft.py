@@ -9,11 +9,10 @@ import socket
 import struct
 import subprocess
 import tempfile
-import threading
 import time
 import unittest
 
-from socklab_test import Server, connect, recv_exactly, recv_until_eof, run, tool
+from socklab_test import Server, connect, recv_exactly, recv_until_eof, run, serve_once, tool
 
 
 def digest(path):
@@ -617,34 +616,24 @@ class HostileReceiverTest(unittest.TestCase):
         self.path = write(os.path.join(self.tmp.name, "f.txt"), b"data\n")
 
     def send_to(self, after_header, after_trailer=None):
-        listener = socket.socket()
-        self.addCleanup(listener.close)
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(1)
-        listener.settimeout(30)
+        def serve(c):
+            recv_exactly(c, 8)
+            c.sendall(b"SLFT\x02\x00\x00\x00")
+            fixed = recv_exactly(c, 23)
+            name_len, _, size = struct.unpack(">HIQ", fixed[1:15])
+            recv_exactly(c, name_len)
+            c.sendall(after_header)
+            if after_trailer is not None:
+                recv_exactly(c, size + 4)
+                c.sendall(after_trailer)
+            c.shutdown(socket.SHUT_WR)  # all it gets; then wait for ftsend to be done
+            try:
+                recv_until_eof(c)
+            except ConnectionResetError:
+                pass  # it left without reading all we sent, as it should
 
-        def serve():
-            c, _ = listener.accept()
-            with c:
-                c.settimeout(30)
-                recv_exactly(c, 8)
-                c.sendall(b"SLFT\x02\x00\x00\x00")
-                fixed = recv_exactly(c, 23)
-                name_len, _, size = struct.unpack(">HIQ", fixed[1:15])
-                recv_exactly(c, name_len)
-                c.sendall(after_header)
-                if after_trailer is not None:
-                    recv_exactly(c, size + 4)
-                    c.sendall(after_trailer)
-                c.shutdown(socket.SHUT_WR)  # all it gets; then wait for ftsend to be done
-                try:
-                    recv_until_eof(c)
-                except ConnectionResetError:
-                    pass  # it left without reading all we sent, as it should
-
-        t = threading.Thread(target=serve, daemon=True)
-        t.start()
-        p = run(self, "ftsend", "-p", str(listener.getsockname()[1]), "127.0.0.1", self.path)
+        port, t = serve_once(self, serve)
+        p = run(self, "ftsend", "-p", str(port), "127.0.0.1", self.path)
         t.join(30)
         return p
 
@@ -655,30 +644,20 @@ class HostileReceiverTest(unittest.TestCase):
         size = 64 << 20
         big = write(os.path.join(self.tmp.name, "big.bin"), os.urandom(size))
         cut = (24 << 20) + 5
-        listener = socket.socket()
-        self.addCleanup(listener.close)
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(1)
-        listener.settimeout(30)
         got = []
 
-        def serve():
-            c, _ = listener.accept()
-            with c:
-                c.settimeout(30)
-                recv_exactly(c, 8)
-                c.sendall(b"SLFT\x02\x00\x00\x00")
-                fixed = recv_exactly(c, 23)
-                recv_exactly(c, struct.unpack(">H", fixed[1:3])[0])
-                c.sendall(b"\x00" + bytes(8))  # GO
-                first = recv_exactly(c, 1 << 20)
-                os.truncate(big, cut)
-                got.append(len(first) + len(recv_until_eof(c)))
+        def serve(c):
+            recv_exactly(c, 8)
+            c.sendall(b"SLFT\x02\x00\x00\x00")
+            fixed = recv_exactly(c, 23)
+            recv_exactly(c, struct.unpack(">H", fixed[1:3])[0])
+            c.sendall(b"\x00" + bytes(8))  # GO
+            first = recv_exactly(c, 1 << 20)
+            os.truncate(big, cut)
+            got.append(len(first) + len(recv_until_eof(c)))
 
-        t = threading.Thread(target=serve, daemon=True)
-        t.start()
-        p = run(self, "ftsend", "-q", "-p", str(listener.getsockname()[1]), "127.0.0.1", big,
-                check_rc=1)
+        port, t = serve_once(self, serve)
+        p = run(self, "ftsend", "-q", "-p", str(port), "127.0.0.1", big, check_rc=1)
         t.join(30)
         self.assertIn(b"big.bin: the file changed or could not be read while sending", p.stderr)
         self.assertTrue(got)

@@ -10,28 +10,12 @@ import time
 import unittest
 
 from socklab_test import Server, recv_until_eof, run
-from test_tcpchat import Peer
+from test_tcpchat import ChatRoomCase, Peer
 
 INVALID_NICK = rb"^!!! invalid nick \(%s\): "
 
 
-class HostileChatTest(unittest.TestCase):
-    def setUp(self):
-        self.srv = Server(self, "tcpchat-server")
-        self.peers = []
-
-    def tearDown(self):
-        for p in self.peers:
-            p.close()
-
-    def peer(self, nick=None):
-        p = Peer(self.srv.port)
-        self.peers.append(p)
-        if nick:
-            p.send("/nick " + nick)
-            p.expect(b"^\\*\\*\\* you are now known as " + nick.encode() + b"$")
-        return p
-
+class HostileChatTest(ChatRoomCase):
     def assert_alive(self, p):
         """The server still answers P, and no sanitizer has spoken."""
         p.send("/who")

@@ -7,15 +7,13 @@ import glob
 import os
 import resource
 import signal
-import socket
 import struct
 import subprocess
 import tempfile
-import threading
 import time
 import unittest
 
-from socklab_test import Server, connect, recv_exactly, recv_until_eof, run, tool
+from socklab_test import Server, connect, recv_exactly, recv_until_eof, run, serve_once, tool
 
 HELLO = b"SLFT\x02\x00\x00\x00"
 MTIME = 1_700_000_000
@@ -243,23 +241,13 @@ class HostileFtTest(unittest.TestCase):
         self.rx.wait_stderr(r"protocol version 1, this program speaks 2")
 
     def fake_receiver(self, answer):
-        listener = socket.socket()
-        self.addCleanup(listener.close)
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(1)
-        listener.settimeout(30)
+        def serve(c):
+            recv_exactly(c, 8)
+            c.sendall(answer)
 
-        def serve():
-            c, _ = listener.accept()
-            with c:
-                recv_exactly(c, 8)
-                c.sendall(answer)
-
-        t = threading.Thread(target=serve, daemon=True)
-        t.start()
+        port, t = serve_once(self, serve)
         path = write(os.path.join(self.src, "v.txt"), b"v")
-        p = run(self, "ftsend", "-p", str(listener.getsockname()[1]), "127.0.0.1", path,
-                check_rc=1)
+        p = run(self, "ftsend", "-p", str(port), "127.0.0.1", path, check_rc=1)
         t.join(30)
         return p.stderr
 

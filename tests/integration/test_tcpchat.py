@@ -74,9 +74,14 @@ class Peer:
         self.sock.close()
 
 
-class ChatTest(unittest.TestCase):
+class ChatRoomCase(unittest.TestCase):
+    """A fresh server (started with SERVER_ARGS) per test, and raw peers in
+    it that are closed at the end; shared by the hostile-client suite."""
+
+    SERVER_ARGS = ()
+
     def setUp(self):
-        self.srv = Server(self, "tcpchat-server", "-v")
+        self.srv = Server(self, "tcpchat-server", *self.SERVER_ARGS)
         self.peers = []
 
     def tearDown(self):
@@ -90,6 +95,10 @@ class ChatTest(unittest.TestCase):
             p.send("/nick " + nick)
             p.expect(rb"^\*\*\* you are now known as " + nick.encode() + rb"$")
         return p
+
+
+class ChatTest(ChatRoomCase):
+    SERVER_ARGS = ("-v",)
 
     def test_lines_reach_everyone_else_with_nick(self):
         a, b, c = self.peer("alice"), self.peer("bob"), self.peer("carol")

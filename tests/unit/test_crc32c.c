@@ -11,6 +11,8 @@
 
 #include "socklab/crc32c.h"
 
+#include "seeded_random.h"
+
 typedef uint32_t (*crc_fn)(uint32_t crc, const void *buf, size_t len);
 
 /* Both entry points, so every test checks the dispatched one and the
@@ -21,19 +23,6 @@ static const struct {
 } impls[] = {{"sl_crc32c", sl_crc32c}, {"sl_crc32c_portable", sl_crc32c_portable}};
 
 #define NIMPLS (sizeof impls / sizeof impls[0])
-
-/* A fixed pseudo-random sequence: failures reproduce. */
-static uint32_t next_random(uint32_t *seed)
-{
-    *seed = *seed * 1103515245u + 12345u;
-    return *seed >> 8;
-}
-
-static void fill_random(unsigned char *p, size_t n, uint32_t seed)
-{
-    for (size_t i = 0; i < n; i++)
-        p[i] = (unsigned char)next_random(&seed);
-}
 
 static void expect_crc(const void *buf, size_t len, uint32_t want, const char *what)
 {

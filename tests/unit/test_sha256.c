@@ -13,6 +13,8 @@
 
 #include "socklab/sha256.h"
 
+#include "seeded_random.h"
+
 typedef void (*init_fn)(struct sl_sha256 *c);
 
 /* Both starts, so every test checks the dispatched code and the portable
@@ -24,18 +26,6 @@ static const struct {
              {"sl_sha256_init_portable", sl_sha256_init_portable}};
 
 #define NIMPLS (sizeof impls / sizeof impls[0])
-
-static uint32_t next_random(uint32_t *seed)
-{
-    *seed = *seed * 1103515245u + 12345u;
-    return *seed >> 8;
-}
-
-static void fill_random(unsigned char *p, size_t n, uint32_t seed)
-{
-    for (size_t i = 0; i < n; i++)
-        p[i] = (unsigned char)next_random(&seed);
-}
 
 static void hex(const uint8_t d[SL_SHA256_LEN], char out[2 * SL_SHA256_LEN + 1])
 {

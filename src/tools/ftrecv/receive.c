@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "ftrecv.h"
@@ -291,9 +290,8 @@ static int take_sender_name(struct session *s, const struct sl_ft_header *h)
 static void linger_close(int fd)
 {
     char sink[4096];
-    struct timeval tv = {.tv_sec = 1};
     shutdown(fd, SHUT_WR);
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    (void)sl_socket_set_recv_timeout(fd, 1000);
     for (int i = 0; i < 256 && sl_recv_some(fd, sink, sizeof sink) > 0; i++)
         ;
 }

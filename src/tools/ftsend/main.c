@@ -130,7 +130,7 @@ int main(int argc, char **argv)
         walk_free(&list);
         return sl_cli_fail(prog, "%s", err);
     }
-    (void)sl_set_recv_timeout(fd, opt.timeout_ms); /* a receiver gone silent: ETIMEDOUT */
+    (void)sl_socket_set_recv_timeout(fd, opt.timeout_ms); /* a receiver gone silent: ETIMEDOUT */
 
     /* 5. communicate: each file's name and size, then its content */
     sl_trace_before(&trace, SL_STEP_COMMUNICATE);
