@@ -330,7 +330,10 @@ class FanOutTest(unittest.TestCase):
     def test_many_senders_to_many_listeners_in_order_per_sender(self):
         srv = Server(self, "tcpchat-server", "--flood", "off")
         listeners = []
-        for i in range(24):
+        # 48 listeners and 6 senders: past CHAT_FANOUT_MIN (32), so each
+        # line is shared between its sender and a fan-out helper whenever
+        # one is idle, and written by the sender alone when not.
+        for i in range(48):
             s = socket.socket()
             if i % 3 == 0:  # some with small buffers: they take the queued path
                 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
@@ -363,14 +366,17 @@ class FanOutTest(unittest.TestCase):
 
     def test_one_thread_per_client_plus_a_fixed_pool(self):
         srv = Server(self, "tcpchat-server", "-v")
-        pool = int(srv.wait_stderr(r"(\d+) writer threads").group(1))
+        m = srv.wait_stderr(r"(\d+) writer threads, (\d+) fan-out helpers")
+        pool, helpers = int(m.group(1)), int(m.group(2))
         self.assertGreaterEqual(pool, 1)
         self.assertLessEqual(pool, 8)
+        self.assertGreaterEqual(helpers, 1)
+        self.assertLessEqual(helpers, 4)
 
         def threads():
             with open(f"/proc/{srv.proc.pid}/status") as f:
                 return int(re.search(r"^Threads:\s+(\d+)$", f.read(), re.M).group(1))
-        fixed = 4 + pool  # main, the signal waiter, refusals, a sanitizer's own; the pool
+        fixed = 4 + pool + helpers  # main, the signal waiter, refusals, a sanitizer's own; the pools
         base = threads()
         self.assertLessEqual(base, fixed)
         peers = []
