@@ -130,6 +130,8 @@ uint64_t sl_platform_clock_ns(void);
 uint64_t sl_platform_fd_limit(void);
 uint64_t sl_platform_task_limit(uint64_t fallback);
 uint64_t sl_platform_memory_available(void);
+/* The processors online now, at least 1: how many threads can run at once. */
+unsigned sl_platform_online_cores(void);
 /* Raises the descriptor limit to its maximum; *NOW: the new one, -1 if
  * none. 0 or -1 + errno. */
 int sl_platform_raise_fd_limit(long *now);

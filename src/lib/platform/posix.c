@@ -275,6 +275,12 @@ uint64_t sl_platform_memory_available(void)
     return read_number("/proc/meminfo", "MemAvailable:", 0);
 }
 
+unsigned sl_platform_online_cores(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (unsigned)n : 1;
+}
+
 int sl_platform_raise_fd_limit(long *now)
 {
     struct rlimit rl;

@@ -408,6 +408,12 @@ uint64_t sl_platform_memory_available(void)
     return GlobalMemoryStatusEx(&m) ? m.ullAvailPhys : 0;
 }
 
+unsigned sl_platform_online_cores(void)
+{
+    DWORD n = GetActiveProcessorCount(ALL_PROCESSOR_GROUPS);
+    return n > 0 ? (unsigned)n : 1;
+}
+
 int sl_platform_raise_fd_limit(long *now)
 {
     if (now)

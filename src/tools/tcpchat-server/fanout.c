@@ -1,16 +1,16 @@
 /* Fan-out helpers (see fanout.h). */
 #include "fanout.h"
 
-#include <errno.h>
 #include <stddef.h>
-#include <unistd.h>
+
+#include "socklab/platform.h"
 
 unsigned fanout_default_size(void)
 {
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned cores = sl_platform_online_cores();
     if (cores <= 2)
         return 1;
-    return cores - 1 > FANOUT_MAX ? FANOUT_MAX : (unsigned)(cores - 1);
+    return cores - 1 > FANOUT_MAX ? FANOUT_MAX : cores - 1;
 }
 
 static void *helper_main(void *arg)

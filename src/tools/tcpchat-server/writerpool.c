@@ -8,6 +8,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "socklab/platform.h"
 #include "socklab/runtime.h"
 
 #define POOL_STACK (64 * 1024)
@@ -23,10 +24,8 @@ struct writer_pool_state {
 
 unsigned writer_pool_default_size(void)
 {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    if (n < 1)
-        return 1;
-    return n > WRITER_POOL_MAX ? WRITER_POOL_MAX : (unsigned)n;
+    unsigned n = sl_platform_online_cores();
+    return n > WRITER_POOL_MAX ? WRITER_POOL_MAX : n;
 }
 
 static void *pool_main(void *arg)
