@@ -197,6 +197,40 @@ class FloodTest(unittest.TestCase):
         self.assertEqual(numbers(bob.finish(self), b"alice"), list(range(1500)))
         bob.peer.close()
 
+    def test_big_room_shared_fan_out_drops_the_stuck_at_either_end(self):
+        # 40 readers and 2 clients that never read: one joined first (the
+        # oldest: the fan-out helper's end of the list), one joined just
+        # before the sender (the sender's own end). A line to 40+ listeners
+        # is shared between the sender and a helper, so each side must hold
+        # its stuck client (backpressure) until the stall time drops it.
+        self.server("--flood", "off", "--stall-timeout", "1")
+
+        def stuck_client():
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.connect(("127.0.0.1", self.srv.port))
+            self.addCleanup(s.close)
+            return s
+        oldest = stuck_client()
+        readers = [Reader(self.srv.port, b"alice: after the drop\n") for _ in range(40)]
+        newest = stuck_client()
+        alice = self.flooder(b"alice")
+        time.sleep(0.3)  # every join is through
+        alice.sock.sendall("".join(f"{i:05d} {'z' * 1000}\n" for i in range(1500)).encode())
+        dropped = rb"^\*\*\* guest\d+ was disconnected \(not reading for 1 s\)$"
+        start = time.monotonic()
+        while len(re.findall(dropped, readers[0].data, re.M)) < 2:
+            self.assertLess(time.monotonic() - start, 30, "a stuck client was never dropped")
+            time.sleep(0.01)
+        for s in (oldest, newest):
+            s.settimeout(10)
+            self.assertRegex(recv_until_eof(s), rb"\n!!! disconnected: you read nothing for 1 s")
+        alice.send("after the drop")
+        for r in readers:
+            self.assertEqual(numbers(r.finish(self), b"alice"), list(range(1500)))
+            r.peer.close()
+        self.assertTrue(self.srv.alive(), self.srv.stderr)
+
     def lines_within(self, reader, nick, seconds):
         """How many of NICK's numbered lines READER gets in SECONDS."""
         got = []
