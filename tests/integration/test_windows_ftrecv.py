@@ -102,6 +102,8 @@ class WindowsFtrecv(unittest.TestCase):
         with open(os.path.join(self.dst, ".ftrecv.log"), encoding="utf-8") as f:
             log = f.read()
         self.assertIn('"报告/第二章 网络.bin",3145728,', log)
+        # ISO 8601 with the offset (the Windows C runtime's %z is no offset).
+        self.assertRegex(log, r'\n\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4},"127\.0\.0\.1",')
         # Sent again: SHA-256 checked, IDENTICAL, no "作业一.1.txt".
         err = self.send("-r", "作业一.txt", "报告", cwd=self.src)
         self.assertIn("作业一.txt: already stored, identical", err)
@@ -152,6 +154,18 @@ class WindowsFtrecv(unittest.TestCase):
         # A sender name Windows cannot hold is refused too (--per-sender).
         err = self.send("--as", "aux", "fine.txt", rc=1, cwd=self.src)
         self.assertIn("is the Windows device aux", err)
+
+    def test_per_sender_address_folders_windows_can_hold(self):
+        """An IPv6 sender's folder: ':' is no name character on Windows (it
+        would name a stream), so "::1" becomes "--1"; IPv4 and --as as they are."""
+        self.receiver("--per-sender")
+        write(os.path.join(self.src, "a.txt"), b"hi")
+        subprocess.run([tool("ftsend"), "-q", "-p", self.rx.port, "::1", "a.txt"],
+                       cwd=self.src, check=True, capture_output=True, timeout=60)
+        self.send("a.txt", cwd=self.src)
+        self.send("--as", "小明", "a.txt", cwd=self.src)
+        self.assertEqual(self.stored(), ["--1", "--1/a.txt", "127.0.0.1", "127.0.0.1/a.txt",
+                                         "小明", "小明/a.txt"])
 
     def _nested(self, name):
         path = os.path.join(self.src, *name.split("/"))

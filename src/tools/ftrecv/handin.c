@@ -60,6 +60,33 @@ static void peer_host(const char *peer, char *host, size_t cap)
     snprintf(host, cap, "%.*s", (int)len, peer);
 }
 
+/* NOW as "2026-12-01T10:21:29+0800". The offset is worked out rather than
+ * strftime's %z, which the Windows C runtime prints as the zone's name (or
+ * not at all). */
+static void local_time_iso(time_t now, char *out, size_t cap)
+{
+    struct tm local, utc;
+    localtime_r(&now, &local);
+    gmtime_r(&now, &utc);
+    utc.tm_isdst = local.tm_isdst; /* UTC's fields read as local time: NOW - offset */
+    long off = (long)difftime(mktime(&local), mktime(&utc)) / 60;
+    size_t n = strftime(out, cap, "%Y-%m-%dT%H:%M:%S", &local);
+    snprintf(out + n, cap - n, "%c%02ld%02ld", off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
+}
+
+/* A sender's directory named after its address: the host part, and where
+ * the system cannot hold that (':' on Windows, in IPv6), with '-' for ':'. */
+static void address_subdir(const char *peer, char *out, size_t cap)
+{
+    char err[SL_ERRLEN];
+    peer_host(peer, out, cap);
+    if (sl_platform_check_name(out, strlen(out), err) == 0)
+        return;
+    for (char *p = out; *p; p++)
+        if (*p == ':')
+            *p = '-';
+}
+
 void handin_log_stored(struct ftrecv *r, const struct handin_sender *who, const char *stored,
                        uint64_t bytes, uint32_t crc, bool resumed)
 {
@@ -69,9 +96,7 @@ void handin_log_stored(struct ftrecv *r, const struct handin_sender *who, const 
     char line[sizeof when + 2 * (sizeof host + sizeof who->as + sizeof path) + 64];
     if (r->logfd < 0)
         return;
-    time_t now = time(NULL);
-    struct tm tm;
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S%z", localtime_r(&now, &tm));
+    local_time_iso(time(NULL), when, sizeof when);
     peer_host(who->peer, host, sizeof host);
     snprintf(path, sizeof path, "%s%s%s", who->subdir, who->subdir[0] ? "/" : "", stored);
     size_t n = (size_t)snprintf(line, sizeof line, "%s,", when);
@@ -113,7 +138,7 @@ int handin_root(struct ftrecv *r, struct handin_sender *who, int *code, char err
     if (who->as[0])
         snprintf(who->subdir, sizeof who->subdir, "%s", who->as);
     else
-        peer_host(who->peer, who->subdir, sizeof who->subdir);
+        address_subdir(who->peer, who->subdir, sizeof who->subdir);
     if (sl_dir_make_at(r->dirfd, who->subdir) < 0 && errno != EEXIST)
         goto fail;
     who->root = sl_dir_open_at(r->dirfd, who->subdir);
