@@ -232,6 +232,23 @@ class WindowsFtrecv(unittest.TestCase):
         with open(secret, "rb") as f:
             self.assertEqual(f.read(), b"not for the inbox")
 
+    def test_link_planted_as_the_temporary_name_is_not_written_through(self):
+        """Linux removes such a link and stores the file; under Wine the link
+        cannot be removed by itself (its delete calls reach the target), so
+        the file is refused, and the target stays as it was."""
+        self.receiver()
+        secret = write(os.path.join(self.outside, "secret"), b"not for the inbox")
+        path = write(os.path.join(self.src, "t.txt"), b"data")
+        tmp = ".ftpart-" + documented_key(b"t.txt", 4, MTIME)
+        os.symlink(secret, os.path.join(self.dst, tmp))
+        err = self.send(path, rc=1)
+        self.assertIn(f"t.txt: refused by receiver: cannot create a temporary file: {tmp} is a "
+                      "link, not followed", err)
+        with open(secret, "rb") as f:
+            self.assertEqual(f.read(), b"not for the inbox")
+        self.assertEqual(self.stored(), [tmp])
+        self.assertTrue(os.path.islink(os.path.join(self.dst, tmp)))
+
     def test_overwrite_replaces_a_planted_link_not_its_target(self):
         self.receiver("--overwrite")
         secret = write(os.path.join(self.outside, "secret"), b"not for the inbox")

@@ -277,9 +277,10 @@ static wchar_t *path_at(int dir, const char *name)
 
 /* Whether H, opened by PATH, is PATH itself: 0, or -1 with ELOOP for a
  * reparse point (Windows hands the link itself with
- * FILE_FLAG_OPEN_REPARSE_POINT) or for a file reached through one (Wine
- * follows a Linux symlink regardless: its final path is elsewhere). */
-static int not_a_link(HANDLE h, const wchar_t *path)
+ * FILE_FLAG_OPEN_REPARSE_POINT; LINK_ITSELF accepts that, to remove it) or
+ * for a file reached through one (Wine follows a Linux symlink regardless:
+ * its final path is elsewhere). */
+static int not_a_link(HANDLE h, const wchar_t *path, bool link_itself)
 {
     BY_HANDLE_FILE_INFORMATION info;
     size_t len;
@@ -292,16 +293,18 @@ static int not_a_link(HANDLE h, const wchar_t *path)
         return -1;
     bool same = CompareStringOrdinal(real, -1, path, -1, TRUE) == CSTR_EQUAL;
     free(real);
-    if (!same || (info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT)) {
+    if (!same || ((info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) && !link_itself)) {
         errno = ELOOP;
         return -1;
     }
     return 0;
 }
 
-/* NAME in DIR, by CreateFileW (ACCESS, HOW, FLAGS), never through a link.
- * The handle, or INVALID_HANDLE_VALUE + errno. */
-static HANDLE open_at(int dir, const char *name, DWORD access, DWORD how, DWORD flags)
+/* NAME in DIR, by CreateFileW (ACCESS, HOW, FLAGS), never through a link
+ * (LINK_ITSELF: a reparse point itself, not what it leads to). The handle,
+ * or INVALID_HANDLE_VALUE + errno. */
+static HANDLE open_at(int dir, const char *name, DWORD access, DWORD how, DWORD flags,
+                      bool link_itself)
 {
     wchar_t *path = path_at(dir, name);
     if (path == NULL)
@@ -310,7 +313,7 @@ static HANDLE open_at(int dir, const char *name, DWORD access, DWORD how, DWORD 
                            NULL, how, flags | FILE_FLAG_OPEN_REPARSE_POINT, NULL);
     if (h == INVALID_HANDLE_VALUE) {
         errno = win_errno();
-    } else if (not_a_link(h, path) < 0) {
+    } else if (not_a_link(h, path, link_itself) < 0) {
         int e = errno;
         CloseHandle(h);
         h = INVALID_HANDLE_VALUE;
@@ -386,7 +389,8 @@ int sl_dir_make_at(int dir, const char *name)
 
 int sl_dir_open_at(int dir, const char *name)
 {
-    return dir_fd(open_at(dir, name, GENERIC_READ, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS));
+    return dir_fd(
+        open_at(dir, name, GENERIC_READ, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, false));
 }
 
 int sl_dir_sync(int dir)
@@ -408,18 +412,25 @@ int sl_dir_names_at(int dir, char ***names, size_t *n)
     return rc;
 }
 
+static int stat_handle(HANDLE h, struct sl_file_stat *st);
+
 /* Removes NAME in DIR, a directory if DIR_WANTED else a file, through a
  * handle of its own (delete on close): Wine's DeleteFileW and
  * RemoveDirectoryW would remove what a Linux symlink leads to. */
 static int remove_at(int dir, const char *name, bool dir_wanted)
 {
+    /* A Windows link is removed itself; one Wine follows (a Linux symlink)
+     * cannot be, and stays (ELOOP). */
     HANDLE h = open_at(dir, name, DELETE | FILE_READ_ATTRIBUTES, OPEN_EXISTING,
-                       FILE_FLAG_BACKUP_SEMANTICS);
+                       FILE_FLAG_BACKUP_SEMANTICS, true);
     if (h == INVALID_HANDLE_VALUE)
         return -1;
     FILE_DISPOSITION_INFO gone = {.DeleteFile = TRUE};
     int rc = 0;
-    if (is_dir(h) != dir_wanted) {
+    struct sl_file_stat st;
+    if (stat_handle(h, &st) < 0) {
+        rc = -1;
+    } else if (!st.link && (st.kind == SL_PATH_DIR) != dir_wanted) {
         errno = dir_wanted ? ENOTDIR : EISDIR;
         rc = -1;
     } else if (!SetFileInformationByHandle(h, FileDispositionInfo, &gone, sizeof gone)) {
@@ -445,13 +456,13 @@ int sl_file_open_at(int dir, const char *name, enum sl_open_how how)
     const DWORD rw = GENERIC_READ | GENERIC_WRITE | DELETE;
     switch (how) {
     case SL_OPEN_NEW:
-        return crt_fd(open_at(dir, name, rw, CREATE_NEW, FILE_ATTRIBUTE_NORMAL), _O_RDWR);
+        return crt_fd(open_at(dir, name, rw, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, false), _O_RDWR);
     case SL_OPEN_EXISTING:
-        return crt_fd(open_at(dir, name, rw, OPEN_EXISTING, 0), _O_RDWR);
+        return crt_fd(open_at(dir, name, rw, OPEN_EXISTING, 0, false), _O_RDWR);
     case SL_OPEN_READ:
-        return crt_fd(open_at(dir, name, GENERIC_READ, OPEN_EXISTING, 0), _O_RDONLY);
+        return crt_fd(open_at(dir, name, GENERIC_READ, OPEN_EXISTING, 0, false), _O_RDONLY);
     case SL_OPEN_APPEND:
-        return crt_fd(open_at(dir, name, GENERIC_READ | GENERIC_WRITE, OPEN_ALWAYS, 0),
+        return crt_fd(open_at(dir, name, GENERIC_READ | GENERIC_WRITE, OPEN_ALWAYS, 0, false),
                       _O_WRONLY | _O_APPEND);
     }
     errno = EINVAL;
@@ -497,7 +508,8 @@ int sl_file_stat(int fd, struct sl_file_stat *st)
 
 int sl_file_stat_at(int dir, const char *name, struct sl_file_stat *st)
 {
-    HANDLE h = open_at(dir, name, FILE_READ_ATTRIBUTES, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS);
+    HANDLE h =
+        open_at(dir, name, FILE_READ_ATTRIBUTES, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, false);
     if (h == INVALID_HANDLE_VALUE && errno == ELOOP) {
         *st = (struct sl_file_stat){.kind = SL_PATH_OTHER, .link = true};
         return 0; /* lstat() of a link: a link, whatever it leads to */

@@ -135,10 +135,13 @@ static int open_locked_tmp(struct ft_target *t, const struct sl_ft_header *h, bo
         if (fd < 0 && errno == EEXIST) {
             fresh = false;
             fd = sl_file_open_at(t->dirfd, t->tmp, SL_OPEN_EXISTING);
-            if (fd < 0 && errno != ENOENT)
-                /* Not a file we can open, e.g. a planted link: remove the
-                 * link itself, never its target, and start afresh. */
-                (void)sl_file_remove_at(t->dirfd, t->tmp);
+            /* Not a file we can open, e.g. a planted link: remove the link
+             * itself, never its target, and start afresh - unless the
+             * system cannot remove it by itself (a Linux symlink under
+             * Wine): then the file is refused, never written through it. */
+            if (fd < 0 && errno != ENOENT && sl_file_remove_at(t->dirfd, t->tmp) < 0 &&
+                errno == ELOOP)
+                return -1;
             if (fd < 0)
                 continue;
         }
@@ -230,6 +233,12 @@ int store_open(int root, const struct sl_ft_header *h, struct ft_target *t, int 
     if (t->fd < 0 && busy) {
         snprintf(err, SL_ERRLEN, "the same file is being received from another sender");
         *code = SL_FT_E_BUSY;
+        goto fail;
+    }
+    if (t->fd < 0 && errno == ELOOP) {
+        snprintf(err, SL_ERRLEN, "cannot create a temporary file: %s is a link, not followed",
+                 t->tmp);
+        *code = SL_FT_E_IO;
         goto fail;
     }
     if (t->fd < 0) {
