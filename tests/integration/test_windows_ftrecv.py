@@ -291,6 +291,23 @@ class WindowsFtrecv(unittest.TestCase):
         with open(secret, "rb") as f:
             self.assertEqual(f.read(), b"not for the inbox")
 
+    def test_failed_file_leaves_no_directories(self):
+        """A wrong checksum: the file is not stored, and the directories made
+        for it are removed again (through handles, FileDispositionInfo)."""
+        self.receiver()
+        s = connect(int(self.rx.port))
+        s.sendall(HELLO)
+        self.assertEqual(recv_exactly(s, 8), HELLO)
+        s.sendall(header("新/目录/f.txt", 10))
+        self.assertEqual(recv_exactly(s, 9), b"\x00" + bytes(8))  # GO 0
+        s.sendall(b"0123456789" + struct.pack(">I", crc32c(b"something else")))
+        status, code = recv_exactly(s, 1)[0], struct.unpack(">H", recv_exactly(s, 2))[0]
+        msg = recv_exactly(s, struct.unpack(">H", recv_exactly(s, 2))[0]).decode()
+        s.close()
+        self.assertEqual((status, code), (1, 7), msg)  # FAILED, SL_FT_E_CHECKSUM
+        self.assertIn("checksum mismatch", msg)
+        self.assertEqual(self.stored(), [])
+
     def test_list_and_clean_partial_files(self):
         self.receiver()
         data = os.urandom(50000)

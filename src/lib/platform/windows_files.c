@@ -300,20 +300,34 @@ static int not_a_link(HANDLE h, const wchar_t *path, bool link_itself)
     return 0;
 }
 
-/* NAME in DIR, by CreateFileW (ACCESS, HOW, FLAGS), never through a link
- * (LINK_ITSELF: a reparse point itself, not what it leads to). The handle,
- * or INVALID_HANDLE_VALUE + errno. */
-static HANDLE open_at(int dir, const char *name, DWORD access, DWORD how, DWORD flags,
-                      bool link_itself)
+/* What others may do with a file while we have it open: everything, so
+ * that names can be moved and removed by path. */
+#define SHARE_ALL (FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE)
+/* A directory we work under is held without FILE_SHARE_DELETE: no one can
+ * rename or remove it meanwhile (nor, on Windows, a folder above it while
+ * a handle beneath is open), so the path built from its handle stays its
+ * path until we close it. */
+#define SHARE_HELD_DIR (FILE_SHARE_READ | FILE_SHARE_WRITE)
+
+/* How open_at opens: CreateFileW's ACCESS, disposition HOW and FLAGS, what
+ * others may SHARE, and LINK_ITSELF: a reparse point itself is wanted. */
+struct open_spec {
+    DWORD access, how, flags, share;
+    bool link_itself;
+};
+
+/* NAME in DIR, opened as SPEC says, never through a link. The handle, or
+ * INVALID_HANDLE_VALUE + errno. */
+static HANDLE open_at(int dir, const char *name, struct open_spec spec)
 {
     wchar_t *path = path_at(dir, name);
     if (path == NULL)
         return INVALID_HANDLE_VALUE;
-    HANDLE h = CreateFileW(path, access, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-                           NULL, how, flags | FILE_FLAG_OPEN_REPARSE_POINT, NULL);
+    HANDLE h = CreateFileW(path, spec.access, spec.share, NULL, spec.how,
+                           spec.flags | FILE_FLAG_OPEN_REPARSE_POINT, NULL);
     if (h == INVALID_HANDLE_VALUE) {
         errno = win_errno();
-    } else if (not_a_link(h, path, link_itself) < 0) {
+    } else if (not_a_link(h, path, spec.link_itself) < 0) {
         int e = errno;
         CloseHandle(h);
         h = INVALID_HANDLE_VALUE;
@@ -369,8 +383,8 @@ int sl_dir_open(const char *path)
     wchar_t *w = to_wide(path);
     if (w == NULL)
         return -1;
-    HANDLE h = CreateFileW(w, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-                           NULL, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, NULL);
+    HANDLE h = CreateFileW(w, GENERIC_READ, SHARE_HELD_DIR, NULL, OPEN_EXISTING,
+                           FILE_FLAG_BACKUP_SEMANTICS, NULL);
     if (h == INVALID_HANDLE_VALUE)
         errno = win_errno();
     free(w);
@@ -389,8 +403,11 @@ int sl_dir_make_at(int dir, const char *name)
 
 int sl_dir_open_at(int dir, const char *name)
 {
-    return dir_fd(
-        open_at(dir, name, GENERIC_READ, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, false));
+    return dir_fd(open_at(dir, name,
+                          (struct open_spec){.access = GENERIC_READ,
+                                             .how = OPEN_EXISTING,
+                                             .flags = FILE_FLAG_BACKUP_SEMANTICS,
+                                             .share = SHARE_HELD_DIR}));
 }
 
 int sl_dir_sync(int dir)
@@ -421,8 +438,12 @@ static int remove_at(int dir, const char *name, bool dir_wanted)
 {
     /* A Windows link is removed itself; one Wine follows (a Linux symlink)
      * cannot be, and stays (ELOOP). */
-    HANDLE h = open_at(dir, name, DELETE | FILE_READ_ATTRIBUTES, OPEN_EXISTING,
-                       FILE_FLAG_BACKUP_SEMANTICS, true);
+    HANDLE h = open_at(dir, name,
+                       (struct open_spec){.access = DELETE | FILE_READ_ATTRIBUTES,
+                                          .how = OPEN_EXISTING,
+                                          .flags = FILE_FLAG_BACKUP_SEMANTICS,
+                                          .share = SHARE_ALL,
+                                          .link_itself = true});
     if (h == INVALID_HANDLE_VALUE)
         return -1;
     FILE_DISPOSITION_INFO gone = {.DeleteFile = TRUE};
@@ -456,13 +477,31 @@ int sl_file_open_at(int dir, const char *name, enum sl_open_how how)
     const DWORD rw = GENERIC_READ | GENERIC_WRITE | DELETE;
     switch (how) {
     case SL_OPEN_NEW:
-        return crt_fd(open_at(dir, name, rw, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, false), _O_RDWR);
+        return crt_fd(open_at(dir, name,
+                              (struct open_spec){.access = rw,
+                                                 .how = CREATE_NEW,
+                                                 .flags = FILE_ATTRIBUTE_NORMAL,
+                                                 .share = SHARE_ALL}),
+                      _O_RDWR);
     case SL_OPEN_EXISTING:
-        return crt_fd(open_at(dir, name, rw, OPEN_EXISTING, 0, false), _O_RDWR);
+        return crt_fd(
+            open_at(dir, name,
+                    (struct open_spec){
+                        .access = rw, .how = OPEN_EXISTING, .flags = 0, .share = SHARE_ALL}),
+            _O_RDWR);
     case SL_OPEN_READ:
-        return crt_fd(open_at(dir, name, GENERIC_READ, OPEN_EXISTING, 0, false), _O_RDONLY);
+        return crt_fd(open_at(dir, name,
+                              (struct open_spec){.access = GENERIC_READ,
+                                                 .how = OPEN_EXISTING,
+                                                 .flags = 0,
+                                                 .share = SHARE_ALL}),
+                      _O_RDONLY);
     case SL_OPEN_APPEND:
-        return crt_fd(open_at(dir, name, GENERIC_READ | GENERIC_WRITE, OPEN_ALWAYS, 0, false),
+        return crt_fd(open_at(dir, name,
+                              (struct open_spec){.access = GENERIC_READ | GENERIC_WRITE,
+                                                 .how = OPEN_ALWAYS,
+                                                 .flags = 0,
+                                                 .share = SHARE_ALL}),
                       _O_WRONLY | _O_APPEND);
     }
     errno = EINVAL;
@@ -508,8 +547,11 @@ int sl_file_stat(int fd, struct sl_file_stat *st)
 
 int sl_file_stat_at(int dir, const char *name, struct sl_file_stat *st)
 {
-    HANDLE h =
-        open_at(dir, name, FILE_READ_ATTRIBUTES, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, false);
+    HANDLE h = open_at(dir, name,
+                       (struct open_spec){.access = FILE_READ_ATTRIBUTES,
+                                          .how = OPEN_EXISTING,
+                                          .flags = FILE_FLAG_BACKUP_SEMANTICS,
+                                          .share = SHARE_ALL});
     if (h == INVALID_HANDLE_VALUE && errno == ELOOP) {
         *st = (struct sl_file_stat){.kind = SL_PATH_OTHER, .link = true};
         return 0; /* lstat() of a link: a link, whatever it leads to */
