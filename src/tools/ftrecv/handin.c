@@ -60,16 +60,19 @@ static void peer_host(const char *peer, char *host, size_t cap)
     snprintf(host, cap, "%.*s", (int)len, peer);
 }
 
-/* NOW as "2026-12-01T10:21:29+0800". The offset is worked out rather than
- * strftime's %z, which the Windows C runtime prints as the zone's name (or
- * not at all). */
+/* NOW as "2026-12-01T10:21:29+0800". The offset is worked out from the
+ * local and UTC fields rather than strftime's %z, which the Windows C
+ * runtime prints as the zone's name (or not at all); not with mktime(),
+ * which resets the time zone under other threads' localtime_r. */
 static void local_time_iso(time_t now, char *out, size_t cap)
 {
     struct tm local, utc;
     localtime_r(&now, &local);
     gmtime_r(&now, &utc);
-    utc.tm_isdst = local.tm_isdst; /* UTC's fields read as local time: NOW - offset */
-    long off = (long)difftime(mktime(&local), mktime(&utc)) / 60;
+    long days = local.tm_year == utc.tm_year  ? local.tm_yday - utc.tm_yday
+                : local.tm_year > utc.tm_year ? 1
+                                              : -1; /* across New Year */
+    long off = (days * 24 + local.tm_hour - utc.tm_hour) * 60 + local.tm_min - utc.tm_min;
     size_t n = strftime(out, cap, "%Y-%m-%dT%H:%M:%S", &local);
     snprintf(out + n, cap - n, "%c%02ld%02ld", off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
 }
