@@ -180,6 +180,17 @@ ssize_t sl_ft_decode_answer(const uint8_t *in, size_t len, enum sl_ft_answer_kin
  * or -1 with ERR saying why. */
 int sl_ft_check_name(const char *name, size_t len, char err[SL_ERRLEN]);
 
+/* Can Windows hold NAME (LEN bytes, a '/'-separated path that passed
+ * sl_ft_check_name) as it is? Refuses, in any component: the characters
+ * Windows forbids (< > : " \\ | ? * and controls; ':' would name an NTFS
+ * stream), a trailing '.' or ' ' (Windows drops them: "a." becomes "a"),
+ * and the device names CON, PRN, AUX, NUL, COM1-COM9, LPT1-LPT9 (also
+ * COM and LPT with a superscript 1-3), CONIN$ and CONOUT$, in any case
+ * and with any extension ("nul.tar.gz" is the NUL device too). Pure, so
+ * it is tested on Linux; ftrecv applies it on Windows only, through
+ * sl_platform_check_name. Returns 0, or -1 with ERR saying why. */
+int sl_ft_check_name_windows(const char *name, size_t len, char err[SL_ERRLEN]);
+
 /* Reading one whole message from socket FD, byte counts checked by the
  * decoder before anything they announce is read (src/lib/ft_io.c).
  * Return 1 when the message is there; 0 when the peer closed the

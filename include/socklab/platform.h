@@ -177,4 +177,86 @@ char *sl_path_real(const char *path);
  * each name malloc'd, *N of them. 0 or -1 + errno. */
 int sl_dir_names(const char *path, char ***names, size_t *n);
 
+/* ftrecv's files: everything relative to a directory handle (an fd on
+ * both systems; on Windows a C runtime fd over a handle), by one UTF-8
+ * component (no '/' or '\\', not "." or ".."), and never through a
+ * symbolic link: POSIX O_NOFOLLOW and the *at calls; Windows opens with
+ * FILE_FLAG_OPEN_REPARSE_POINT and refuses a reparse point, and a name
+ * whose handle's final path is not the directory's plus the name (Wine
+ * follows a Linux symlink even so). A link is ELOOP. 0 or -1 + errno
+ * unless said otherwise. */
+
+/* mkdir(PATH, 0755) / open(PATH, O_DIRECTORY): the user's own directory
+ * (followed if a link, as typed). The open one's fd, or -1. */
+int sl_dir_make(const char *path);
+int sl_dir_open(const char *path);
+/* mkdirat(DIR, NAME, 0755), unlinkat(DIR, NAME, AT_REMOVEDIR). */
+int sl_dir_make_at(int dir, const char *name);
+int sl_dir_remove_at(int dir, const char *name);
+/* openat(DIR, NAME, O_DIRECTORY | O_NOFOLLOW): the fd, or -1. */
+int sl_dir_open_at(int dir, const char *name);
+/* fsync(DIR): its new names survive a crash (Windows: nothing to do, the
+ * file system journals its names). */
+int sl_dir_sync(int dir);
+/* sl_dir_names for the directory DIR. */
+int sl_dir_names_at(int dir, char ***names, size_t *n);
+
+enum sl_open_how {
+    SL_OPEN_NEW,      /* read-write, created; EEXIST if the name exists (0600) */
+    SL_OPEN_EXISTING, /* read-write, must exist */
+    SL_OPEN_READ,     /* read-only, must exist; never waits (a FIFO) */
+    SL_OPEN_APPEND,   /* every write at the end, created if missing (0644) */
+};
+/* The file NAME in DIR opened HOW: its fd, or -1. */
+int sl_file_open_at(int dir, const char *name, enum sl_open_how how);
+/* unlinkat(DIR, NAME, 0): the name, never what a link leads to. */
+int sl_file_remove_at(int dir, const char *name);
+
+struct sl_file_stat {
+    enum sl_path_kind kind;
+    bool link;      /* a symbolic link or reparse point (kind OTHER) */
+    bool ours;      /* POSIX: owned by our effective uid; Windows: true (ACLs decide) */
+    uint32_t nlink; /* names it has */
+    uint64_t dev;   /* dev and ino: the same file (Windows: volume, file index) */
+    uint64_t ino;
+    uint64_t size;
+    int64_t mtime; /* seconds since 1970 */
+};
+/* fstat(FD) / fstatat(DIR, NAME, AT_SYMLINK_NOFOLLOW). */
+int sl_file_stat(int fd, struct sl_file_stat *st);
+int sl_file_stat_at(int dir, const char *name, struct sl_file_stat *st);
+
+/* Whether NAME in DIR is FD's file itself (the same dev and inode; a link
+ * never is): the check that a name still leads to the file written. */
+bool sl_file_is_named(int fd, int dir, const char *name);
+
+/* renameat(DIR, FROM, DIR, TO): TO replaced at once if it exists. */
+int sl_file_rename_at(int dir, const char *from, const char *to);
+/* Gives FD's file, named FROM in DIR, the name TO as well, if TO is free
+ * (EEXIST if not). POSIX: a hard link to the open file itself
+ * (/proc/self/fd; else FROM); FROM stays. Windows: CreateHardLinkW, or
+ * where the file system has none, MoveFileExW without replacing (FROM
+ * goes). The caller checks that TO leads to FD's file. */
+int sl_file_link_new(int fd, int dir, const char *from, const char *to);
+
+/* flock(FD, LOCK_EX | LOCK_NB) / LockFileEx: EWOULDBLOCK when held. */
+int sl_file_lock(int fd);
+/* fsync / FlushFileBuffers. */
+int sl_file_sync(int fd);
+/* ftruncate(FD, LEN) (SetFileInformationByHandle on Windows). */
+int sl_file_truncate(int fd, uint64_t len);
+/* lseek(FD, OFF, SEEK_SET). */
+int sl_file_seek(int fd, uint64_t off);
+/* fchmod(FD, MODE & 0777) (Windows: nothing, its ACLs decide). */
+int sl_file_set_mode(int fd, uint32_t mode);
+/* The modification time (futimens / SetFileTime), seconds since 1970. */
+int sl_file_set_mtime(int fd, int64_t mtime);
+/* The bytes an unprivileged writer may still use on FD's file system. */
+int sl_fs_free_bytes(int fd, uint64_t *bytes);
+
+/* Whether this system can hold NAME (a '/'-separated path) as a file:
+ * always on POSIX; on Windows not the names it refuses or treats as
+ * devices (sl_ft_check_name_windows). 0, or -1 with ERR. */
+int sl_platform_check_name(const char *name, size_t len, char err[SL_ERRLEN]);
+
 #endif

@@ -1,6 +1,6 @@
 /* zerocopy.h where sendfile/splice/mmap do not exist (Windows): the plain
- * path, a read() + send() loop and a checksum by reading. The sender's
- * side only; ftrecv's splice path stays with zerocopy.c. */
+ * path, a read() + send() loop and a checksum by reading; no splice pipe,
+ * so ftrecv receives with recv() + write(). */
 #include "socklab/zerocopy.h"
 
 #include <errno.h>
@@ -44,4 +44,25 @@ int64_t sl_sendfile_all(int sock, int file, uint64_t off, uint64_t len)
     }
     free(buf);
     return (int64_t)done;
+}
+
+int sl_splice_pipe_open(struct sl_splice_pipe *p)
+{
+    *p = (struct sl_splice_pipe){.rd = -1, .wr = -1};
+    errno = ENOSYS;
+    return -1;
+}
+
+void sl_splice_pipe_close(struct sl_splice_pipe *p)
+{
+    p->rd = p->wr = -1; /* never opened */
+}
+
+ssize_t sl_splice_recv(struct sl_splice_pipe *p, int sock, int file, uint64_t *off, size_t len,
+                       bool *file_failed)
+{
+    (void)p, (void)sock, (void)file, (void)off, (void)len;
+    *file_failed = false;
+    errno = ENOSYS;
+    return -1;
 }

@@ -2,15 +2,10 @@
  * file-transfer "server" (the receiving end): TCP server steps 1-9, with a
  * thread per sender so a whole class can hand in files at once. */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "ftrecv.h"
@@ -162,7 +157,7 @@ static void ftrecv_log(void *ctx, enum sl_server_log_level level, const char *ms
  * directory's fd, or -1 after saying why. */
 static int open_inbox(const char *prog, const char *dir)
 {
-    if (mkdir(dir, 0755) == 0)
+    if (sl_dir_make(dir) == 0)
         sl_cli_log(prog, "created directory %s", dir);
     else if (errno != EEXIST) {
         int e = errno;
@@ -170,7 +165,7 @@ static int open_inbox(const char *prog, const char *dir)
                     e == ENOENT ? " (only its last component is created)" : "");
         return -1;
     }
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int fd = sl_dir_open(dir);
     if (fd < 0)
         sl_cli_fail(prog, "directory %s: %s", dir, strerror(errno));
     return fd;

@@ -195,7 +195,8 @@ static int receive_one(struct session *s, const struct sl_ft_header *h)
     char err[SL_ERRLEN], stored[SL_FT_STORED_MAX + 1];
     int code;
 
-    if (sl_ft_check_name(h->name, h->name_len, err) < 0) {
+    if (sl_ft_check_name(h->name, h->name_len, err) < 0 ||
+        sl_platform_check_name(h->name, h->name_len, err) < 0) {
         log_file(s, h, "refused: %s", err);
         return answer_error(s, SL_FT_E_NAME, err) < 0 ? -1 : 0;
     }
@@ -303,7 +304,7 @@ int receive_files(struct ftrecv *r, struct sl_conn *conn)
     struct session s = {.r = r, .fd = fd, .peer = peer, .buf = malloc(FT_BUF)};
     s.who = (struct handin_sender){.peer = peer, .root = -1};
     if (sl_splice_pipe_open(&s.pipe) < 0)
-        s.pipe.rd = s.pipe.wr = -1; /* out of descriptors: the content by recv() */
+        s.pipe.rd = s.pipe.wr = -1; /* out of descriptors, or no splice: by recv() */
     struct sl_ft_header *h = malloc(sizeof *h);
     uint8_t hello[SL_FT_HELLO_LEN], status;
     char err[SL_ERRLEN];

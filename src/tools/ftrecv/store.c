@@ -1,28 +1,28 @@
 /* Storing a received file without ever writing outside DIR, and without a
  * half file under a final name:
- *   - every directory is opened relative to its parent with O_NOFOLLOW, so a
- *     symlink planted inside DIR leads nowhere;
+ *   - every directory is opened relative to its parent without following a
+ *     link (the platform layer's sl_dir_open_at: O_NOFOLLOW; on Windows no
+ *     reparse point), so a symlink or junction planted inside DIR leads
+ *     nowhere;
  *   - data goes to a hidden temporary file beside the final name, created
- *     with O_EXCL (or reopened, for a resume, only if it is a plain file of
- *     ours), locked so that two senders cannot write it at once;
+ *     exclusively (or reopened, for a resume, only if it is a plain file of
+ *     ours), locked (flock, LockFileEx) so that two senders cannot write it
+ *     at once;
  *   - a partial file left by an interrupted transfer is resumed only from a
  *     prefix whose SHA-256 equals the sender's own (receive.c asks): a
  *     classmate offering the same name, size and mtime cannot plant the
  *     start of someone else's file;
  *   - it is fsync'd and verified before it gets its final name, with
- *     linkat() (fails if the name exists: no silent overwrite) or renameat()
+ *     a new link (fails if the name exists: no silent overwrite) or a rename
  *     (--overwrite: atomic replace);
  *   - anyone who can write in DIR can swap the temporary name for a link or
  *     a file of their own: the final name is linked from our open file
- *     (/proc/self/fd), and checked to lead to it, so it only ever receives
- *     the inode that was written and verified - else the file FAILED. */
+ *     where the system can (/proc/self/fd), and checked to lead to it, so
+ *     it only ever receives the inode that was written and verified - else
+ *     the file FAILED. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "ftrecv.h"
@@ -69,13 +69,13 @@ static int open_parent(int root, const char *name, char *base, char *dir, int *c
         size_t n = (size_t)(slash - p);
         memcpy(comp, p, n);
         comp[n] = '\0';
-        if (mkdirat(cur, comp, 0755) == 0) {
+        if (sl_dir_make_at(cur, comp) == 0) {
             if (*created < 0)
                 *created = (int)dirlen;
         } else if (errno != EEXIST) {
             goto fail;
         }
-        int next = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        int next = sl_dir_open_at(cur, comp);
         if (next < 0)
             goto fail;
         close(cur);
@@ -84,26 +84,32 @@ static int open_parent(int root, const char *name, char *base, char *dir, int *c
         dirlen += n + 1;
         p = slash + 1;
         continue;
-    fail:
+    fail:;
         /* A symlink planted where a directory should be is never followed. */
-        *code = errno == ELOOP || errno == ENOTDIR ? SL_FT_E_NAME : SL_FT_E_IO;
-        struct stat st;
-        if (fstatat(cur, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+        int e = errno;
+        *code = e == ELOOP || e == ENOTDIR ? SL_FT_E_NAME : SL_FT_E_IO;
+        struct sl_file_stat st;
+        if (sl_file_stat_at(cur, comp, &st) == 0 && st.link)
             snprintf(err, SL_ERRLEN, "cannot use directory %s: it is a symbolic link", comp);
         else
-            snprintf(err, SL_ERRLEN, "cannot use directory %s: %s", comp, strerror(errno));
+            snprintf(err, SL_ERRLEN, "cannot use directory %s: %s", comp, strerror(e));
         close(cur);
         return -1;
     }
 }
 
 /* A leftover temporary file is reused only if it is a plain file of ours,
- * not linked elsewhere, and not longer than the file being sent. */
-static bool usable_partial(int fd, const struct sl_ft_header *h)
+ * not linked elsewhere, and not longer than the file being sent. *SIZE
+ * gets its size. */
+static bool usable_partial(int fd, const struct sl_ft_header *h, uint64_t *size)
 {
-    struct stat st;
-    return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
-           st.st_uid == geteuid() && (uint64_t)st.st_size <= h->size;
+    struct sl_file_stat st;
+    *size = 0;
+    if (sl_file_stat(fd, &st) < 0 || st.kind != SL_PATH_FILE || st.nlink != 1 || !st.ours ||
+        st.size > h->size)
+        return false;
+    *size = st.size;
+    return true;
 }
 
 /* Whether T's temporary name still leads to FD's file. A transfer lets go
@@ -112,9 +118,7 @@ static bool usable_partial(int fd, const struct sl_ft_header *h)
  * already stored, even): the name, not the open file, is what counts. */
 static bool still_named(const struct ft_target *t, int fd)
 {
-    struct stat mine, named;
-    return fstat(fd, &mine) == 0 && fstatat(t->dirfd, t->tmp, &named, AT_SYMLINK_NOFOLLOW) == 0 &&
-           mine.st_dev == named.st_dev && mine.st_ino == named.st_ino;
+    return sl_file_is_named(fd, t->dirfd, t->tmp);
 }
 
 /* Opens and locks the temporary file: a new one, or a leftover to resume
@@ -124,24 +128,26 @@ static bool still_named(const struct ft_target *t, int fd)
  * set when another connection holds it, or with errno. */
 static int open_locked_tmp(struct ft_target *t, const struct sl_ft_header *h, bool *busy)
 {
-    const int create = O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
     for (int tries = 0; tries < 16; tries++) { /* each retry: the name changed under us */
         t->offset = 0;
         bool fresh = true;
-        int fd = openat(t->dirfd, t->tmp, create, 0600);
+        int fd = sl_file_open_at(t->dirfd, t->tmp, SL_OPEN_NEW);
         if (fd < 0 && errno == EEXIST) {
             fresh = false;
-            fd = openat(t->dirfd, t->tmp, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-            if (fd < 0 && errno != ENOENT)
-                /* Not a file we can open, e.g. a planted link: remove the
-                 * link itself, never its target, and start afresh. */
-                (void)unlinkat(t->dirfd, t->tmp, 0);
+            fd = sl_file_open_at(t->dirfd, t->tmp, SL_OPEN_EXISTING);
+            /* Not a file we can open, e.g. a planted link: remove the link
+             * itself, never its target, and start afresh - unless the
+             * system cannot remove it by itself (a Linux symlink under
+             * Wine): then the file is refused, never written through it. */
+            if (fd < 0 && errno != ENOENT && sl_file_remove_at(t->dirfd, t->tmp) < 0 &&
+                errno == ELOOP)
+                return -1;
             if (fd < 0)
                 continue;
         }
         if (fd < 0)
             return -1;
-        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        if (sl_file_lock(fd) < 0) {
             close(fd); /* not ours to delete */
             *busy = true;
             return -1;
@@ -152,11 +158,9 @@ static int open_locked_tmp(struct ft_target *t, const struct sl_ft_header *h, bo
         }
         if (fresh)
             return fd;
-        if (usable_partial(fd, h)) {
-            t->offset = (uint64_t)lseek(fd, 0, SEEK_END);
+        if (usable_partial(fd, h, &t->offset))
             return fd;
-        }
-        (void)unlinkat(t->dirfd, t->tmp, 0); /* unusable, and the lock is ours */
+        (void)sl_file_remove_at(t->dirfd, t->tmp); /* unusable, and the lock is ours */
         close(fd);
     }
     errno = EAGAIN;
@@ -177,7 +181,7 @@ static int open_dir_below(int root, const char *path)
         }
         memcpy(comp, path, n);
         comp[n] = '\0';
-        int next = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        int next = sl_dir_open_at(cur, comp);
         close(cur);
         cur = next;
         path += n + (path[n] == '/');
@@ -202,7 +206,7 @@ static void remove_created_dirs(const struct ft_target *t)
         if (slash)
             *slash = '\0';
         int parent = open_dir_below(t->root, slash ? path : "");
-        int rc = parent < 0 ? -1 : unlinkat(parent, comp, AT_REMOVEDIR);
+        int rc = parent < 0 ? -1 : sl_dir_remove_at(parent, comp);
         if (parent >= 0)
             close(parent);
         if (rc < 0)
@@ -231,21 +235,26 @@ int store_open(int root, const struct sl_ft_header *h, struct ft_target *t, int 
         *code = SL_FT_E_BUSY;
         goto fail;
     }
+    if (t->fd < 0 && errno == ELOOP) {
+        snprintf(err, SL_ERRLEN, "cannot create a temporary file: %s is a link, not followed",
+                 t->tmp);
+        *code = SL_FT_E_IO;
+        goto fail;
+    }
     if (t->fd < 0) {
         snprintf(err, SL_ERRLEN, "cannot create a temporary file: %s", strerror(errno));
         *code = SL_FT_E_IO;
         goto fail;
     }
-    struct statvfs vfs;
-    if (fstatvfs(t->fd, &vfs) == 0 && (uint64_t)vfs.f_bavail * vfs.f_frsize < h->size - t->offset) {
+    uint64_t free_bytes;
+    if (sl_fs_free_bytes(t->dirfd, &free_bytes) == 0 && free_bytes < h->size - t->offset) {
         snprintf(err, SL_ERRLEN, "not enough free space (%llu bytes needed, %llu free)",
-                 (unsigned long long)(h->size - t->offset),
-                 (unsigned long long)vfs.f_bavail * vfs.f_frsize);
+                 (unsigned long long)(h->size - t->offset), (unsigned long long)free_bytes);
         *code = SL_FT_E_NO_SPACE;
         store_abort(t, t->offset > 0);
         return -1;
     }
-    if (lseek(t->fd, (off_t)t->offset, SEEK_SET) < 0) {
+    if (sl_file_seek(t->fd, t->offset) < 0) {
         snprintf(err, SL_ERRLEN, "seek: %s", strerror(errno));
         *code = SL_FT_E_IO;
         store_abort(t, false);
@@ -261,10 +270,9 @@ fail:
 
 int store_open_stored(const struct ft_target *t, const struct sl_ft_header *h)
 {
-    struct stat st;
-    int fd = openat(t->dirfd, t->base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    if (fd >= 0 &&
-        (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != h->size)) {
+    struct sl_file_stat st;
+    int fd = sl_file_open_at(t->dirfd, t->base, SL_OPEN_READ);
+    if (fd >= 0 && (sl_file_stat(fd, &st) < 0 || st.kind != SL_PATH_FILE || st.size != h->size)) {
         close(fd);
         fd = -1;
     }
@@ -274,7 +282,7 @@ int store_open_stored(const struct ft_target *t, const struct sl_ft_header *h)
 int store_restart(struct ft_target *t)
 {
     t->offset = 0;
-    return ftruncate(t->fd, 0) < 0 || lseek(t->fd, 0, SEEK_SET) < 0 ? -1 : 0;
+    return sl_file_truncate(t->fd, 0) < 0 || sl_file_seek(t->fd, 0) < 0 ? -1 : 0;
 }
 
 /* "name.ext" -> "name.N.ext"; "name" -> "name.N" (a leading dot is part of
@@ -300,37 +308,14 @@ static void numbered(const char *base, unsigned n, char *out, size_t outlen)
     snprintf(out, outlen, "%.*s%s%s", (int)stem, base, num, base + len - ext);
 }
 
-/* Whether NAME in T's directory leads to T's open file. */
-static bool names_our_file(const struct ft_target *t, const char *name)
-{
-    struct stat mine, named;
-    return fstat(t->fd, &mine) == 0 && fstatat(t->dirfd, name, &named, AT_SYMLINK_NOFOLLOW) == 0 &&
-           mine.st_dev == named.st_dev && mine.st_ino == named.st_ino;
-}
-
-/* Links our open file itself as NAME: through /proc/self/fd, whatever the
- * temporary name leads to by now. Without /proc, the temporary name, just
- * checked to be ours (store_finish checks the result too). */
-static int link_our_file(const struct ft_target *t, const char *name)
-{
-    char self[64];
-    snprintf(self, sizeof self, "/proc/self/fd/%d", t->fd);
-    if (linkat(AT_FDCWD, self, t->dirfd, name, AT_SYMLINK_FOLLOW) == 0)
-        return 0;
-    if (errno != ENOENT || access("/proc/self/fd", F_OK) == 0)
-        return -1;
-    return linkat(t->dirfd, t->tmp, t->dirfd, name, 0);
-}
-
 int store_finish(struct ft_target *t, const struct sl_ft_header *h, bool overwrite, char *stored,
                  size_t storedlen, char *err)
 {
     char name[SL_FT_COMPONENT_MAX + 16];
-    struct timespec times[2] = {{.tv_nsec = UTIME_OMIT}, {.tv_sec = (time_t)h->mtime}};
 
     /* Permission bits only: setuid, setgid and sticky are never applied. */
-    if (fchmod(t->fd, (mode_t)(h->mode & 0777)) < 0 || futimens(t->fd, times) < 0 ||
-        fsync(t->fd) < 0) {
+    if (sl_file_set_mode(t->fd, h->mode & 0777) < 0 || sl_file_set_mtime(t->fd, h->mtime) < 0 ||
+        sl_file_sync(t->fd) < 0) {
         snprintf(err, SL_ERRLEN, "finishing the file: %s", strerror(errno));
         return -1;
     }
@@ -340,29 +325,31 @@ int store_finish(struct ft_target *t, const struct sl_ft_header *h, bool overwri
         return -1;
     }
     if (overwrite) {
-        if (renameat(t->dirfd, t->tmp, t->dirfd, name) < 0) {
+        if (sl_file_rename_at(t->dirfd, t->tmp, name) < 0) {
             snprintf(err, SL_ERRLEN, "rename to %s: %s", name, strerror(errno));
             return -1;
         }
     } else {
         unsigned n = 0;
-        while (link_our_file(t, name) < 0) {
+        /* Our open file itself, whatever the temporary name leads to by
+         * now (where the system can; the result is checked below). */
+        while (sl_file_link_new(t->fd, t->dirfd, t->tmp, name) < 0) {
             if (errno != EEXIST || ++n > 9999) {
                 snprintf(err, SL_ERRLEN, "link to %s: %s", name, strerror(errno));
                 return -1;
             }
             numbered(t->base, n, name, sizeof name);
         }
-        if (still_named(t, t->fd))
-            unlinkat(t->dirfd, t->tmp, 0);
+        if (still_named(t, t->fd)) /* Windows may have moved it instead */
+            sl_file_remove_at(t->dirfd, t->tmp);
     }
     /* A swap in the moment between the check and the rename, or a final
      * name replaced at once: not what we verified, so never STORED. */
-    if (!names_our_file(t, name)) {
+    if (!sl_file_is_named(t->fd, t->dirfd, name)) {
         snprintf(err, SL_ERRLEN, "%s was replaced while it was being stored", name);
         return -1;
     }
-    fsync(t->dirfd); /* the new name itself must survive a crash */
+    sl_dir_sync(t->dirfd); /* the new name itself must survive a crash */
     close(t->fd);
     close(t->dirfd);
     t->fd = t->dirfd = -1;
@@ -374,9 +361,9 @@ void store_abort(struct ft_target *t, bool keep)
 {
     if (t->fd >= 0) {
         if (!keep && still_named(t, t->fd)) /* a name swapped under us is not ours to remove */
-            unlinkat(t->dirfd, t->tmp, 0);
+            sl_file_remove_at(t->dirfd, t->tmp);
         else
-            fsync(t->fd);
+            sl_file_sync(t->fd);
         close(t->fd);
     }
     if (t->dirfd >= 0)
