@@ -111,17 +111,15 @@ def missing_line(shown, out, state_optional=False):
 
 
 def watch(proc, found, seconds=20):
-    """Waits until found(proc's output so far) or proc has ended and printed
-    all; returns whether found."""
+    """Waits until found(proc's output so far), for SECONDS at most; returns
+    whether found. It goes on after proc has ended: its reader thread may
+    still be taking the last lines from the pipe."""
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if found(proc.text()):
-            return True
-        if proc.proc.poll() is not None:
-            time.sleep(0.2)  # the reader thread takes the rest of the pipe
-            return found(proc.text())
+    while not found(proc.text()):
+        if time.monotonic() > deadline:
+            return False
         time.sleep(0.05)
-    return False
+    return True
 
 
 class WindowsPageText(unittest.TestCase):
