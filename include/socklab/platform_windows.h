@@ -39,6 +39,12 @@ typedef USHORT in_port_t;
  * Windows back end. */
 int sl_windows_tcp_state(unsigned long mib);
 
+/* The system's TCP table of FAMILY (AF_INET, AF_INET6) in the layout
+ * TABLE_CLASS (a TCP_TABLE_CLASS), malloc'd; NULL with *RC the Windows
+ * error. The table may grow between the size query and the read, whenever
+ * a connection opens anywhere: then it asks again (a few times). */
+void *sl_windows_tcp_table(int family, int table_class, unsigned long *rc);
+
 /* The stop-request watcher: a console control handler. */
 struct sl_stop_watch {
     bool (*on_stop)(void *arg, int signo);

@@ -77,31 +77,21 @@ def on_loopback(steps):
             for kind, name, opts, script in steps]
 
 
-def shown_pattern(line, state_optional):
+def shown_pattern(line):
     """The regex for a line the page shows: … is any text, but not none and
-    not a `  state ` (so that the state stays checked); with STATE_OPTIONAL
-    the line's `  state ...` may be missing (see missing_line)."""
-    def literal(text):
-        return ANY_TEXT.join(map(re.escape, text.split(ANY)))
-
-    head, sep, state = line.rpartition(STATE)
-    if state_optional and sep:
-        return re.compile(literal(head) + "(?:" + re.escape(STATE) + literal(state) + ")?")
-    return re.compile(literal(line))
+    not a `  state ` (so that the state stays checked)."""
+    return re.compile(ANY_TEXT.join(map(re.escape, line.split(ANY))))
 
 
-def missing_line(shown, out, state_optional=False):
+def missing_line(shown, out):
     """The first line of SHOWN that matches no whole line of OUT after the
-    lines matched before it, or None.
-    STATE_OPTIONAL: a `--trace` line may lack its `  state X`, as the Windows
-    tools print it when their read of the system's TCP table fails: a
-    two-call GetExtendedTcpTable (size, then rows) with no retry, which fails
-    when the table grows in between, as it does on a busy machine (Wine and
-    Windows alike)."""
+    lines matched before it, or None. (A `--trace` line must show its TCP
+    state: the Windows tools read it from the system's TCP table, asking
+    again when the table grew between its size and its rows.)"""
     lines = out.splitlines()
     at = 0
     for want in shown.strip("\n").splitlines():
-        pattern = shown_pattern(want, state_optional)
+        pattern = shown_pattern(want)
         while at < len(lines) and not pattern.fullmatch(lines[at]):
             at += 1
         if at == len(lines):
@@ -149,16 +139,11 @@ class WindowsPageText(unittest.TestCase):
         self.assertEqual(missing_line("listening on [::]:7007…", out), "listening on [::]:7007…")
         self.assertEqual(missing_line("[1/9] WSAStartup(2.2)", out), "[1/9] WSAStartup(2.2)")
         traced = "[5/9] listen backlog 1024\n[6/9] accept -> fd 84  state CLOSE_WAIT\n"
-        for state_optional in (False, True):
-            self.assertIsNone(missing_line("[6/9] accept -> fd …  state …", traced,
-                                           state_optional))
-            self.assertEqual(missing_line("[6/9] accept -> fd …  state LISTEN", traced,
-                                          state_optional), "[6/9] accept -> fd …  state LISTEN")
+        self.assertIsNone(missing_line("[6/9] accept -> fd …  state …", traced))
+        self.assertEqual(missing_line("[6/9] accept -> fd …  state LISTEN", traced),
+                         "[6/9] accept -> fd …  state LISTEN")
         self.assertEqual(missing_line("[5/9] listen backlog …  state LISTEN", traced),
                          "[5/9] listen backlog …  state LISTEN")
-        self.assertIsNone(missing_line("[5/9] listen backlog …  state LISTEN", traced, True))
-        self.assertEqual(missing_line("[5/9] listen backlog 5…  state LISTEN", traced, True),
-                         "[5/9] listen backlog 5…  state LISTEN")
 
     def test_classroom_addresses_become_loopback(self):
         steps = [("linux", None, {"expect": (r"192\.168\.1\.10:\d+",)},
@@ -257,11 +242,11 @@ class WindowsPageRuns(unittest.TestCase):
 
     def check_shown(self, shown, proc, last, where):
         if proc is None:
-            missing = missing_line(shown, last, True)
+            missing = missing_line(shown, last)
             out = last
         else:
-            watch(proc, lambda t: missing_line(shown, t, True) is None)
-            missing, out = missing_line(shown, proc.text(), True), proc.text()
+            watch(proc, lambda t: missing_line(shown, t) is None)
+            missing, out = missing_line(shown, proc.text()), proc.text()
         self.assertIsNone(missing, f"{where}\nthe page shows {missing!r}; the tool printed:\n{out}")
 
 

@@ -15,31 +15,18 @@
 const char diag_main_name[] = "GetExtendedTcpTable";
 const char diag_fallback_name[] = "/proc";
 
-/* The table of FAMILY in a malloc'd buffer, or NULL with ERR filled. The
- * table may grow between the size query and the read: then ask again. */
+/* The table of FAMILY in a malloc'd buffer, or NULL with ERR filled. */
 static void *read_table(int family, char err[SL_ERRLEN])
 {
-    ULONG size = 0;
-    for (int tries = 0; tries < 5; tries++) {
-        void *table = size ? malloc(size) : NULL;
-        if (size && table == NULL) {
-            snprintf(err, SL_ERRLEN, "GetExtendedTcpTable: out of memory");
-            return NULL;
-        }
-        DWORD rc =
-            GetExtendedTcpTable(table, &size, FALSE, (ULONG)family, TCP_TABLE_OWNER_PID_ALL, 0);
-        if (rc == NO_ERROR && table)
-            return table;
-        free(table);
-        if (rc != ERROR_INSUFFICIENT_BUFFER && rc != NO_ERROR) {
-            char why[SL_ERRLEN];
-            snprintf(err, SL_ERRLEN, "GetExtendedTcpTable(%s): %s",
-                     family == AF_INET ? "IPv4" : "IPv6", sl_strerror((int)rc, why, sizeof why));
-            return NULL;
-        }
+    unsigned long rc;
+    void *table = sl_windows_tcp_table(family, TCP_TABLE_OWNER_PID_ALL, &rc);
+    if (table == NULL) {
+        char why[SL_ERRLEN];
+        snprintf(err, SL_ERRLEN, "GetExtendedTcpTable(%s): %s", family == AF_INET ? "IPv4" : "IPv6",
+                 rc == ERROR_INSUFFICIENT_BUFFER ? "the table keeps growing"
+                                                 : sl_strerror((int)rc, why, sizeof why));
     }
-    snprintf(err, SL_ERRLEN, "GetExtendedTcpTable: the table keeps growing");
-    return NULL;
+    return table;
 }
 
 /* The row's ports are in network byte order in the low 16 bits. A
