@@ -41,9 +41,12 @@ echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 await_listen() { for _ in $(seq 200); do ss -Hltn "sport = :$port" | grep -q . && return; sleep 0.05; done; echo "no listener on $port" >&2; exit 1; }
 start_server() {  # ours; extra arguments go to the server
+  # Gone before the start: the server's shell truncates it only once it
+  # runs, and the last server's "listening on" would name a closed port.
+  rm -f "$tmp/srv.err"
   build/bin/tcpchat-server -p 0 -4 -b 127.0.0.1 "$@" 2>"$tmp/srv.err" &
   srv_pid=$!
-  for _ in $(seq 100); do grep -q 'listening on' "$tmp/srv.err" && break; sleep 0.05; done
+  for _ in $(seq 100); do grep -qs 'listening on' "$tmp/srv.err" && break; sleep 0.05; done
   port=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$tmp/srv.err")
 }
 start_ncat() {

@@ -64,6 +64,7 @@ cpu_per_gib() { python3 -c "print(f'{$1 * 1073741824 / $2:.2f}')"; }
 # The ceiling: FILE by ftceiling; prints "GB/s tx_cpu rx_cpu" (CPU s per GiB).
 ceiling_round() {
   local file=$1 bytes=$2 t0 t1 port
+  rm -f "$work/ceiling.out" # else the last round's port may be read before the truncation
   "$bench/ftceiling" listen "$work/dst/ceiling.bin" >"$work/ceiling.out" &
   local lst=$!
   for _ in $(seq 200); do grep -qs 'listening on' "$work/ceiling.out" && break; sleep 0.01; done
