@@ -47,6 +47,10 @@ int sl_socket_error_errno(int soerr);
 /* strerror() that also knows the system's socket errors (on Windows from
  * FormatMessageW, as UTF-8). Returns BUF or a static text. */
 const char *sl_strerror(int errnum, char *buf, size_t len);
+/* sl_strerror into a buffer of its own that lasts to the end of the
+ * enclosing block: for a message formatted in the same statement. Unlike
+ * strerror() it is safe in threads and knows Windows' errno values. */
+#define SL_STRERROR(errnum) sl_strerror((errnum), (char[SL_ERRLEN]){0}, SL_ERRLEN)
 
 /* read() for any descriptor the library reads: a socket, stdin, a pipe
  * (on Windows a socket is tried first, then the C runtime's fd). */

@@ -26,7 +26,7 @@ int handin_open_log(struct ftrecv *r, char err[SL_ERRLEN])
 {
     r->logfd = sl_file_open_at(r->dirfd, LOG_NAME, SL_OPEN_APPEND);
     if (r->logfd < 0) {
-        snprintf(err, SL_ERRLEN, "%s: %s", LOG_NAME, strerror(errno));
+        snprintf(err, SL_ERRLEN, "%s: %s", LOG_NAME, SL_STRERROR(errno));
         return -1;
     }
     struct sl_file_stat st;
@@ -153,7 +153,7 @@ fail:;
     bool link = sl_file_stat_at(r->dirfd, who->subdir, &st) == 0 && st.link;
     *code = link || e == ENOTDIR ? SL_FT_E_NAME : SL_FT_E_IO;
     snprintf(err, SL_ERRLEN, "cannot use the sender's directory %s: %s", who->subdir,
-             link ? "it is a symbolic link" : strerror(e));
+             link ? "it is a symbolic link" : SL_STRERROR(e));
     return -1;
 }
 
@@ -237,7 +237,7 @@ int handin_partials(const char *prog, const char *dir, int clean_days)
         int e = errno;
         if (fd >= 0)
             close(fd);
-        return sl_cli_fail(prog, "%s: %s", dir, strerror(e));
+        return sl_cli_fail(prog, "%s: %s", dir, SL_STRERROR(e));
     }
     w.dev = st.dev;
     walk_partials(&w, fd, dir, 0);

@@ -161,13 +161,13 @@ static int open_inbox(const char *prog, const char *dir)
         sl_cli_log(prog, "created directory %s", dir);
     else if (errno != EEXIST) {
         int e = errno;
-        sl_cli_fail(prog, "directory %s: cannot create it: %s%s", dir, strerror(e),
+        sl_cli_fail(prog, "directory %s: cannot create it: %s%s", dir, SL_STRERROR(e),
                     e == ENOENT ? " (only its last component is created)" : "");
         return -1;
     }
     int fd = sl_dir_open(dir);
     if (fd < 0)
-        sl_cli_fail(prog, "directory %s: %s", dir, strerror(errno));
+        sl_cli_fail(prog, "directory %s: %s", dir, SL_STRERROR(errno));
     return fd;
 }
 
@@ -212,7 +212,7 @@ int main(int argc, char **argv)
     };
     if (sl_trace_init(&r.trace, SL_ROLE_TCP_SERVER, opt.cli.trace, opt.cli.step) < 0 ||
         sl_server_init(&server, &cfg, err) < 0)
-        return sl_cli_fail(prog, "set-up: %s", strerror(errno));
+        return sl_cli_fail(prog, "set-up: %s", SL_STRERROR(errno));
     if (r.verbose)
         sl_cli_log(prog, "at most %lu senders at once", server.cfg.max_clients);
 

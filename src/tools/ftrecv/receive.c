@@ -104,11 +104,11 @@ static int same_as_sender(struct session *s, int file, uint64_t len, uint32_t *c
     uint8_t mine[SL_FT_DIGEST_SIZE], digest[SL_FT_DIGEST_SIZE];
     uint64_t offset;
     if (sl_send_all(s->fd, check, sl_ft_encode_check(check, len)) < 0) {
-        snprintf(err, SL_ERRLEN, "send: %s", strerror(errno));
+        snprintf(err, SL_ERRLEN, "send: %s", SL_STRERROR(errno));
         return -1;
     }
     if (sl_ft_prefix_sums(file, len, (uint8_t *)s->buf, FT_BUF, crc, mine) < 0) {
-        snprintf(err, SL_ERRLEN, "reading what is already here: %s", strerror(errno));
+        snprintf(err, SL_ERRLEN, "reading what is already here: %s", SL_STRERROR(errno));
         return -1;
     }
     if (sl_recv_all(s->fd, theirs, sizeof theirs) != sizeof theirs) {
@@ -178,7 +178,7 @@ static int check_partial(struct session *s, struct ft_target *t, const struct sl
                  (unsigned long long)t->offset);
         *crc = 0;
         if (store_restart(t) < 0) {
-            log_file(s, h, "failed: emptying the partial file: %s", strerror(errno));
+            log_file(s, h, "failed: emptying the partial file: %s", SL_STRERROR(errno));
             store_abort(t, false);
             return -1;
         }
@@ -230,7 +230,7 @@ static int receive_one(struct session *s, const struct sl_ft_header *h)
     int rc = receive_content(s, &t, h->size, &crc);
     uint8_t trailer[SL_FT_TRAILER_LEN];
     if (rc == -2) {
-        snprintf(err, sizeof err, "write: %s", strerror(errno));
+        snprintf(err, sizeof err, "write: %s", SL_STRERROR(errno));
         store_abort(&t, false);
         log_file(s, h, "failed: %s", err);
         return -1; /* the sender is mid-stream: no way to resync */

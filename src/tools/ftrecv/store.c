@@ -53,7 +53,7 @@ static int open_parent(int root, const char *name, char *base, char *dir, int *c
     int cur = dup(root);
     if (cur < 0) { /* out of descriptors: still a refusal the sender can read */
         *code = SL_FT_E_IO;
-        snprintf(err, SL_ERRLEN, "cannot open the receiving directory: %s", strerror(errno));
+        snprintf(err, SL_ERRLEN, "cannot open the receiving directory: %s", SL_STRERROR(errno));
         return -1;
     }
     const char *p = name;
@@ -92,7 +92,7 @@ static int open_parent(int root, const char *name, char *base, char *dir, int *c
         if (sl_file_stat_at(cur, comp, &st) == 0 && st.link)
             snprintf(err, SL_ERRLEN, "cannot use directory %s: it is a symbolic link", comp);
         else
-            snprintf(err, SL_ERRLEN, "cannot use directory %s: %s", comp, strerror(e));
+            snprintf(err, SL_ERRLEN, "cannot use directory %s: %s", comp, SL_STRERROR(e));
         close(cur);
         return -1;
     }
@@ -242,7 +242,7 @@ int store_open(int root, const struct sl_ft_header *h, struct ft_target *t, int 
         goto fail;
     }
     if (t->fd < 0) {
-        snprintf(err, SL_ERRLEN, "cannot create a temporary file: %s", strerror(errno));
+        snprintf(err, SL_ERRLEN, "cannot create a temporary file: %s", SL_STRERROR(errno));
         *code = SL_FT_E_IO;
         goto fail;
     }
@@ -255,7 +255,7 @@ int store_open(int root, const struct sl_ft_header *h, struct ft_target *t, int 
         return -1;
     }
     if (sl_file_seek(t->fd, t->offset) < 0) {
-        snprintf(err, SL_ERRLEN, "seek: %s", strerror(errno));
+        snprintf(err, SL_ERRLEN, "seek: %s", SL_STRERROR(errno));
         *code = SL_FT_E_IO;
         store_abort(t, false);
         return -1;
@@ -316,7 +316,7 @@ int store_finish(struct ft_target *t, const struct sl_ft_header *h, bool overwri
     /* Permission bits only: setuid, setgid and sticky are never applied. */
     if (sl_file_set_mode(t->fd, h->mode & 0777) < 0 || sl_file_set_mtime(t->fd, h->mtime) < 0 ||
         sl_file_sync(t->fd) < 0) {
-        snprintf(err, SL_ERRLEN, "finishing the file: %s", strerror(errno));
+        snprintf(err, SL_ERRLEN, "finishing the file: %s", SL_STRERROR(errno));
         return -1;
     }
     snprintf(name, sizeof name, "%s", t->base);
@@ -326,7 +326,7 @@ int store_finish(struct ft_target *t, const struct sl_ft_header *h, bool overwri
     }
     if (overwrite) {
         if (sl_file_rename_at(t->dirfd, t->tmp, name) < 0) {
-            snprintf(err, SL_ERRLEN, "rename to %s: %s", name, strerror(errno));
+            snprintf(err, SL_ERRLEN, "rename to %s: %s", name, SL_STRERROR(errno));
             return -1;
         }
     } else {
@@ -335,7 +335,7 @@ int store_finish(struct ft_target *t, const struct sl_ft_header *h, bool overwri
          * now (where the system can; the result is checked below). */
         while (sl_file_link_new(t->fd, t->dirfd, t->tmp, name) < 0) {
             if (errno != EEXIST || ++n > 9999) {
-                snprintf(err, SL_ERRLEN, "link to %s: %s", name, strerror(errno));
+                snprintf(err, SL_ERRLEN, "link to %s: %s", name, SL_STRERROR(errno));
                 return -1;
             }
             numbered(t->base, n, name, sizeof name);

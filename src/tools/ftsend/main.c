@@ -118,7 +118,7 @@ int main(int argc, char **argv)
             return SL_EXIT_FAILURE;
         }
     if (sl_trace_init(&trace, SL_ROLE_TCP_CLIENT, opt.cli.trace, opt.cli.step) < 0)
-        return sl_cli_fail(prog, "--step: %s", strerror(errno));
+        return sl_cli_fail(prog, "--step: %s", SL_STRERROR(errno));
 
     /* 1. protocol version */
     if (sl_startup(&trace, err) < 0 || sl_map_guard_install(err) < 0)

@@ -71,7 +71,7 @@ static int answer_check(int fd, int file, const struct sl_ft_header *h,
     c->done = true;
     c->offset = a->offset;
     if (sl_send_all(fd, out, sl_ft_encode_digest(out, a->offset, digest)) < 0) {
-        snprintf(err, SL_ERRLEN, "%s: connection lost: %s", name, strerror(errno));
+        snprintf(err, SL_ERRLEN, "%s: connection lost: %s", name, SL_STRERROR(errno));
         return -1;
     }
     return 0;
@@ -151,7 +151,7 @@ static int send_one(int fd, const char *prog, const struct send_item *it, char *
         goto out;
     }
     if (file < 0 || sl_file_info(file, &st) < 0) {
-        sl_cli_log(prog, "%s: %s", it->path, strerror(errno));
+        sl_cli_log(prog, "%s: %s", it->path, SL_STRERROR(errno));
         rc = 0;
         goto out;
     }
@@ -219,7 +219,7 @@ static int send_one(int fd, const char *prog, const struct send_item *it, char *
     goto out;
 lost:
     snprintf(err, SL_ERRLEN, "%s: connection lost: %s", name_shown,
-             errno ? strerror(errno) : "the receiver closed it");
+             errno ? SL_STRERROR(errno) : "the receiver closed it");
 out:
     if (file >= 0)
         close(file);
@@ -244,7 +244,7 @@ static int send_sender(int fd, const char *prog, const char *as, char *err)
     h->name_len = (uint16_t)strlen(as);
     memcpy(h->name, as, h->name_len);
     if (sl_send_all(fd, out, sl_ft_encode_header(h, out)) < 0) {
-        snprintf(err, SL_ERRLEN, "send: %s", strerror(errno));
+        snprintf(err, SL_ERRLEN, "send: %s", SL_STRERROR(errno));
         goto out;
     }
     if (read_answer(fd, SL_FT_OFFER, &a, "--as", err) < 0)
@@ -280,7 +280,7 @@ int send_files(int fd, const char *prog, const struct send_list *list, const cha
         snprintf(err, SL_ERRLEN,
                  "no answer from the receiver: %s (a receiver of another protocol version "
                  "closes without answering; this ftsend speaks version %d)",
-                 errno ? strerror(errno) : "connection closed", SL_FT_VERSION);
+                 errno ? SL_STRERROR(errno) : "connection closed", SL_FT_VERSION);
         goto out;
     }
     if (sl_ft_decode_hello(hello, &status, err) < 0)
@@ -303,7 +303,7 @@ int send_files(int fd, const char *prog, const struct send_list *list, const cha
     struct sl_ft_header end = {.type = SL_FT_END};
     uint8_t end_byte[1];
     if (sl_send_all(fd, end_byte, sl_ft_encode_header(&end, end_byte)) < 0) {
-        snprintf(err, SL_ERRLEN, "send: %s", strerror(errno));
+        snprintf(err, SL_ERRLEN, "send: %s", SL_STRERROR(errno));
         goto out;
     }
     rc = failed;

@@ -38,7 +38,7 @@ static int add_tree(struct send_list *list, const char *prog, const char *path, 
     char **names;
     size_t n;
     if (sl_dir_names(path, &names, &n) < 0) {
-        sl_cli_log(prog, "%s: %s", path, strerror(errno));
+        sl_cli_log(prog, "%s: %s", path, SL_STRERROR(errno));
         return -1;
     }
     int rc = 0;
@@ -56,7 +56,7 @@ static int add_tree(struct send_list *list, const char *prog, const char *path, 
                    sl_path_kind(sub, false, &kind) < 0) {
             /* A file we cannot even look at would be missing over there:
              * stop before sending anything rather than exit 0 without it. */
-            sl_cli_log(prog, "%s: %s", sub, strerror(errno));
+            sl_cli_log(prog, "%s: %s", sub, SL_STRERROR(errno));
             rc = -1;
         } else if (kind == SL_PATH_DIR)
             rc = add_tree(list, prog, sub, subname);
@@ -77,7 +77,7 @@ int walk_add(struct send_list *list, const char *prog, const char *arg, bool rec
 {
     enum sl_path_kind kind;
     if (sl_path_kind(arg, true, &kind) < 0) {
-        sl_cli_log(prog, "%s: %s", arg, strerror(errno));
+        sl_cli_log(prog, "%s: %s", arg, SL_STRERROR(errno));
         return -1;
     }
     /* The name there is the last component here: "dir/sub/" -> "sub". */

@@ -113,7 +113,7 @@ int main(int argc, char **argv)
     if (rc >= 0)
         return rc;
     if (sl_trace_init(&trace, SL_ROLE_TCP_CLIENT, opt.cli.trace, opt.cli.step) < 0)
-        return sl_cli_fail(prog, "--step: %s", strerror(errno));
+        return sl_cli_fail(prog, "--step: %s", SL_STRERROR(errno));
 
     /* 1. protocol version */
     if (sl_startup(&trace, err) < 0)
@@ -143,7 +143,7 @@ int main(int argc, char **argv)
         rc = sl_thread_start_detached(send_input, &ui, 0);
     if (rc != 0) {
         ui_restore(&ui);
-        return sl_cli_fail(prog, "cannot start the input thread: %s", strerror(rc));
+        return sl_cli_fail(prog, "cannot start the input thread: %s", SL_STRERROR(rc));
     }
     rc = receive_lines(&ui, err);
     ui_restore(&ui);

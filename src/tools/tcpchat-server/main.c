@@ -127,11 +127,11 @@ int main(int argc, char **argv)
     unsigned writers = writer_pool_default_size();
     rc = writer_pool_start(&room.writers, writers, outq_drain);
     if (rc != 0)
-        return sl_cli_fail(prog, "writer threads: %s", strerror(rc));
+        return sl_cli_fail(prog, "writer threads: %s", SL_STRERROR(rc));
     unsigned helpers = fanout_default_size();
     rc = fanout_start(&room.fanout, helpers);
     if (rc != 0)
-        return sl_cli_fail(prog, "fan-out threads: %s", strerror(rc));
+        return sl_cli_fail(prog, "fan-out threads: %s", SL_STRERROR(rc));
     if (opt.verbose)
         sl_cli_log(prog, "%u writer threads, %u fan-out helpers", writers, helpers);
     sl_cli_print_listening(lfd);

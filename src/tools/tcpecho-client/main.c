@@ -132,7 +132,7 @@ int main(int argc, char **argv)
     if (rc >= 0)
         return rc;
     if (sl_trace_init(&trace, SL_ROLE_TCP_CLIENT, opt.cli.trace, opt.cli.step) < 0)
-        return sl_cli_fail(prog, "--step: %s", strerror(errno));
+        return sl_cli_fail(prog, "--step: %s", SL_STRERROR(errno));
 
     /* 1. protocol version */
     if (sl_startup(&trace, err) < 0)

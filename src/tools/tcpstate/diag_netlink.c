@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "socklab/platform.h"
 
 /* Big enough for a few hundred sockets per recv; the dump spans many. */
 #define NL_BUFSIZE 32768
@@ -35,7 +36,7 @@ static int send_request(int fd, int family, char err[SL_ERRLEN])
     msg.req.idiag_states = ~0u; /* every state, TIME_WAIT and SYN_RECV included */
 
     if (sendto(fd, &msg, sizeof msg, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
-        snprintf(err, SL_ERRLEN, "netlink sock_diag request: %s", strerror(errno));
+        snprintf(err, SL_ERRLEN, "netlink sock_diag request: %s", SL_STRERROR(errno));
         return -1;
     }
     return 0;
@@ -67,7 +68,7 @@ static int read_replies(int fd, int family, struct tcp_sock_list *out, char err[
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            snprintf(err, SL_ERRLEN, "netlink sock_diag reply: %s", strerror(errno));
+            snprintf(err, SL_ERRLEN, "netlink sock_diag reply: %s", SL_STRERROR(errno));
             return -1;
         }
         if (n == 0) {
@@ -81,7 +82,7 @@ static int read_replies(int fd, int family, struct tcp_sock_list *out, char err[
             if (h->nlmsg_type == NLMSG_ERROR) {
                 const struct nlmsgerr *e = NLMSG_DATA(h);
                 int code = h->nlmsg_len >= NLMSG_LENGTH(sizeof *e) ? -e->error : EPROTO;
-                snprintf(err, SL_ERRLEN, "netlink sock_diag: %s", strerror(code));
+                snprintf(err, SL_ERRLEN, "netlink sock_diag: %s", SL_STRERROR(code));
                 return -1;
             }
             if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
@@ -93,7 +94,7 @@ static int read_replies(int fd, int family, struct tcp_sock_list *out, char err[
             struct tcp_sock_entry e;
             entry_from_msg(m, &e);
             if (tcp_sock_list_push(out, &e) < 0) {
-                snprintf(err, SL_ERRLEN, "netlink sock_diag: %s", strerror(ENOMEM));
+                snprintf(err, SL_ERRLEN, "netlink sock_diag: %s", SL_STRERROR(ENOMEM));
                 return -1;
             }
         }
@@ -106,7 +107,7 @@ int diag_main_dump(int family, struct tcp_sock_list *out, char err[SL_ERRLEN])
 {
     int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
     if (fd < 0) {
-        snprintf(err, SL_ERRLEN, "netlink sock_diag socket: %s", strerror(errno));
+        snprintf(err, SL_ERRLEN, "netlink sock_diag socket: %s", SL_STRERROR(errno));
         return -1;
     }
     int rc = send_request(fd, family, err);

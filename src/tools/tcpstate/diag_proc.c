@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "socklab/platform.h"
 
 /* The kernel prints each 32-bit word of the address with %08X of its
  * in-memory value, so parsing it back as a native integer and copying the
@@ -102,7 +103,7 @@ int diag_fallback_read(int family, struct tcp_sock_list *out, char err[SL_ERRLEN
         /* No tcp6 file means IPv6 is off: there are simply no such sockets. */
         if (errno == ENOENT && family == AF_INET6)
             return 0;
-        snprintf(err, SL_ERRLEN, "open %s: %s", path, strerror(errno));
+        snprintf(err, SL_ERRLEN, "open %s: %s", path, SL_STRERROR(errno));
         return -1;
     }
     size_t len;
@@ -110,7 +111,7 @@ int diag_fallback_read(int family, struct tcp_sock_list *out, char err[SL_ERRLEN
     int saved = errno;
     close(fd);
     if (!text) {
-        snprintf(err, SL_ERRLEN, "read %s: %s", path, strerror(saved));
+        snprintf(err, SL_ERRLEN, "read %s: %s", path, SL_STRERROR(saved));
         return -1;
     }
     /* The first line holds the column titles. */
@@ -123,7 +124,7 @@ int diag_fallback_read(int family, struct tcp_sock_list *out, char err[SL_ERRLEN
         struct tcp_sock_entry e;
         /* A line in a format we do not know is skipped; the rest still count. */
         if (parse_line(line, family, &e) == 0 && tcp_sock_list_push(out, &e) < 0) {
-            snprintf(err, SL_ERRLEN, "read %s: %s", path, strerror(ENOMEM));
+            snprintf(err, SL_ERRLEN, "read %s: %s", path, SL_STRERROR(ENOMEM));
             rc = -1;
             break;
         }

@@ -13,6 +13,7 @@
 
 #include "socklab/addr.h"
 #include "socklab/cli.h"
+#include "socklab/platform.h"
 #include "states.h"
 
 #define NEW_MARK "(new)"
@@ -111,7 +112,7 @@ int watch_run(const struct tcp_query *q, int interval_ms, int stop_fd, const cha
         struct pollfd pfd = {.fd = stop_fd, .events = POLLIN};
         int n = poll(&pfd, 1, interval_ms);
         if (n < 0 && errno != EINTR) {
-            snprintf(err, SL_ERRLEN, "poll: %s", strerror(errno));
+            snprintf(err, SL_ERRLEN, "poll: %s", SL_STRERROR(errno));
             rc = -1;
             break;
         }
@@ -126,7 +127,7 @@ int watch_run(const struct tcp_query *q, int interval_ms, int stop_fd, const cha
             last_src = src;
         }
         if (diff(prev, cur, next) < 0) {
-            snprintf(err, SL_ERRLEN, "watch: %s", strerror(ENOMEM));
+            snprintf(err, SL_ERRLEN, "watch: %s", SL_STRERROR(ENOMEM));
             rc = -1;
             break;
         }

@@ -118,7 +118,7 @@ static int run(const char *prog, const struct udppeer_options *opt)
                         : opt->tcp                   ? SL_ROLE_TCP_CLIENT
                                                      : SL_ROLE_UDP_CLIENT;
     if (sl_trace_init(&trace, role, opt->cli.trace, opt->cli.step) < 0)
-        return sl_cli_fail(prog, "--step: %s", strerror(errno));
+        return sl_cli_fail(prog, "--step: %s", SL_STRERROR(errno));
 
     /* 1. protocol version */
     if (sl_startup(&trace, err) < 0)

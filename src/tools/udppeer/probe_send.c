@@ -113,7 +113,7 @@ static int send_all_datagrams(struct sender *s, int stop_fd)
             n = (unsigned)(opt->count - sent);
         long r = send_batch(s, sent, n);
         if (r < 0) {
-            sl_cli_log(s->prog, "sendmmsg: %s", strerror(errno));
+            sl_cli_log(s->prog, "sendmmsg: %s", SL_STRERROR(errno));
             return -1;
         }
         sent += (uint64_t)r;
@@ -195,7 +195,7 @@ static int open_udp(struct sender *s, const struct sl_trace *t, char name[SL_ADD
         sl_trace_step(t, SL_STEP_ADDRESS, -1, "receiver address %s", name);
         rc = connect(s->fd, res->ai_addr, res->ai_addrlen);
         if (rc < 0)
-            snprintf(err, SL_ERRLEN, "connect %s: %s", name, strerror(errno));
+            snprintf(err, SL_ERRLEN, "connect %s: %s", name, SL_STRERROR(errno));
     }
     freeaddrinfo(res);
     return rc;
@@ -251,7 +251,7 @@ static int run_tcp(struct sender *s, int stop_fd, const struct sl_trace *t)
         for (unsigned i = 0; i < n; i++)
             fill(s, s->bufs + (size_t)i * opt->size, SL_PROBE_DATA, sent + i, opt->size);
         if (sl_send_all(s->fd, s->bufs, (size_t)n * opt->size) < 0)
-            return sl_cli_fail(s->prog, "send: %s", strerror(errno));
+            return sl_cli_fail(s->prog, "send: %s", SL_STRERROR(errno));
         sent += n;
         if ((opt->rate > 0 || (sent & 0xfff) < n) && stop_requested(stop_fd))
             return SL_EXIT_FAILURE;

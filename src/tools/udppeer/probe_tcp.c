@@ -171,7 +171,7 @@ int tcp_runs_init(struct tcp_runs *t, struct receiver *rx, int lfd, char err[SL_
     memset(t, 0, sizeof *t);
     t->lfd = lfd;
     if (lfd >= 0 && fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) | O_NONBLOCK) < 0) {
-        snprintf(err, SL_ERRLEN, "fcntl O_NONBLOCK: %s", strerror(errno));
+        snprintf(err, SL_ERRLEN, "fcntl O_NONBLOCK: %s", SL_STRERROR(errno));
         return -1;
     }
     for (int i = 0; i < TCP_RUNS_MAX; i++) {
@@ -182,11 +182,11 @@ int tcp_runs_init(struct tcp_runs *t, struct receiver *rx, int lfd, char err[SL_
     atomic_init(&t->quitting, false);
     t->quit_pipe[0] = t->quit_pipe[1] = -1;
     if (pipe2(t->ended_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
-        snprintf(err, SL_ERRLEN, "pipe: %s", strerror(errno));
+        snprintf(err, SL_ERRLEN, "pipe: %s", SL_STRERROR(errno));
         return -1;
     }
     if (pipe2(t->quit_pipe, O_CLOEXEC) < 0) {
-        snprintf(err, SL_ERRLEN, "pipe: %s", strerror(errno));
+        snprintf(err, SL_ERRLEN, "pipe: %s", SL_STRERROR(errno));
         close(t->ended_pipe[0]);
         close(t->ended_pipe[1]);
         return -1;
@@ -219,7 +219,7 @@ static int take_connection(struct tcp_runs *t, struct receiver *rx, struct socka
         return fd;
     if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
         /* Every retry would fail at once: let the listener be for 100 ms. */
-        sl_cli_log(rx->prog, "TCP run refused: accept: %s", strerror(errno));
+        sl_cli_log(rx->prog, "TCP run refused: accept: %s", SL_STRERROR(errno));
         t->paused_until = sl_monotonic_ns() + 100000000u;
     }
     return -1;
@@ -249,7 +249,7 @@ void tcp_runs_accept(struct tcp_runs *t)
     int rc = sl_thread_start(&slot->thread, tcp_run_main, slot, 0);
     if (rc != 0) {
         sl_cli_log(rx->prog, "TCP run from %s refused: cannot start a thread: %s", name,
-                   strerror(rc));
+                   SL_STRERROR(rc));
         close(fd);
         slot->fd = -1;
     }
