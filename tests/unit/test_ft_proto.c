@@ -1,3 +1,4 @@
+/* windows: skip — reads messages from a socketpair(AF_UNIX), which mingw-w64 has not */
 /* File-transfer protocol: every message's encoder and decoder (round
  * trips, truncated input, oversize lengths, bad kinds), the bytes of the
  * example session in docs/protocol.md, reading whole messages from a

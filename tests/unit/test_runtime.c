@@ -1,3 +1,4 @@
+/* windows: skip — tests SIGPIPE and RLIMIT_NOFILE (sys/resource.h), which Windows has not */
 /* Process-level helpers: step 1 (SIGPIPE ignored), the client limit a host
  * can carry (descriptors, threads, memory), the monotonic clock and the
  * absolute deadlines pthread_cond_timedwait wants. */

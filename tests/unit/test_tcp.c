@@ -1,4 +1,5 @@
 /* wrap: accept */
+/* windows: skip — a pipe as the stop fd, fcntl(O_NONBLOCK), WSAPoll polls sockets only */
 /* TCP listen, accept and connect on loopback: the happy paths on IPv4 and
  * IPv6, and the ways they must fail - a stop request, descriptor
  * exhaustion, a refused or unanswered connect. accept() is wrapped so a

@@ -1,4 +1,5 @@
 /* labels: threaded */
+/* windows: skip — writes the trace into a pipe (fcntl) and ends --step with SIGUSR1 */
 /* --trace and --step: the notes' numbering for each role, the line format
  * with the socket's TCP state, the close step showing where our FIN leads,
  * nothing at all when disabled, and a --step pause that SIGUSR1 ends. */

@@ -39,6 +39,11 @@ int sl_socket_close(int fd)
     return close(fd);
 }
 
+int sl_socket_shutdown_wake(int fd, int how)
+{
+    return shutdown(fd, how);
+}
+
 int sl_stdin_pollable(void)
 {
     return STDIN_FILENO;

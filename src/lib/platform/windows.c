@@ -51,12 +51,26 @@ int sl_socket_close(int fd)
     return closesocket((SOCKET)fd) == 0 ? 0 : sl_socket_failed();
 }
 
+int sl_socket_shutdown_wake(int fd, int how)
+{
+    int rc = shutdown((SOCKET)fd, how) == 0 ? 0 : sl_socket_failed();
+    /* A blocked recv()/send() waits on as if nothing happened: cancel it.
+     * It fails with EINTR (see error_names), and a retry meets the socket
+     * shut down. */
+    CancelIoEx((HANDLE)(SOCKET)fd, NULL);
+    return rc;
+}
+
 /* Winsock's errors and the errno names the library tests. */
 static const struct {
     int wsa, posix;
     const char *text; /* as glibc says it: Wine has no texts for WSA errors */
 } error_names[] = {
     {WSAEINTR, EINTR, "Interrupted function call"},
+    /* A call sl_socket_shutdown_wake cancelled: retried, as after a signal,
+     * it meets the shut-down direction (a reader its end, a writer EPIPE),
+     * while I/O in the other direction carries on. */
+    {WSA_OPERATION_ABORTED, EINTR, "Interrupted function call"},
     {WSAEBADF, EBADF, "Bad file descriptor"},
     {WSAEACCES, EACCES, "Permission denied"},
     {WSAEFAULT, EFAULT, "Bad address"},
