@@ -14,6 +14,9 @@
 
 typedef SOCKET sl_socket_t;
 #define SL_INVALID_SOCKET INVALID_SOCKET
+/* The option sl_socket_reuse_addr sets (SO_REUSEADDR would let another
+ * program take a port in use). */
+#define SL_SO_LISTEN_REUSE SO_EXCLUSIVEADDRUSE
 
 /* shutdown()'s POSIX names. */
 #ifndef SHUT_RD

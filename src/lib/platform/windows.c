@@ -190,8 +190,7 @@ bool sl_socket_is_nonblocking(int fd)
 int sl_socket_reuse_addr(int fd)
 {
     BOOL one = TRUE;
-    int rc =
-        setsockopt((SOCKET)fd, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&one, sizeof one);
+    int rc = setsockopt((SOCKET)fd, SOL_SOCKET, SL_SO_LISTEN_REUSE, (const char *)&one, sizeof one);
     return rc == 0 ? 0 : sl_socket_failed();
 }
 
