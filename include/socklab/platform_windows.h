@@ -42,6 +42,13 @@ typedef USHORT in_port_t;
  * Windows back end. */
 int sl_windows_tcp_state(unsigned long mib);
 
+/* GetExtendedTcpTable's table of FAMILY (AF_INET, AF_INET6) in the layout
+ * TABLE_CLASS (a TCP_TABLE_CLASS) in a malloc'd buffer, asked for again
+ * while the table grows between the size query and the read (other
+ * programs' connections come and go). NULL with *RC the system's last
+ * answer (ERROR_INSUFFICIENT_BUFFER: it kept growing; ERROR_NOT_ENOUGH_MEMORY). */
+void *sl_windows_tcp_table(int family, int table_class, unsigned long *rc);
+
 /* The stop-request watcher: a console control handler. */
 struct sl_stop_watch {
     bool (*on_stop)(void *arg, int signo);

@@ -434,21 +434,36 @@ int sl_windows_tcp_state(unsigned long mib)
     return mib < sizeof map / sizeof map[0] ? map[mib] : -1;
 }
 
+void *sl_windows_tcp_table(int family, int table_class, unsigned long *rc)
+{
+    ULONG size = 0;
+    for (int tries = 0; tries < 5; tries++) {
+        void *table = size ? malloc(size) : NULL;
+        if (size && table == NULL) {
+            *rc = ERROR_NOT_ENOUGH_MEMORY;
+            return NULL;
+        }
+        *rc = GetExtendedTcpTable(table, &size, FALSE, (ULONG)family, (TCP_TABLE_CLASS)table_class,
+                                  0);
+        if (*rc == NO_ERROR && table)
+            return table;
+        free(table);
+        if (*rc != ERROR_INSUFFICIENT_BUFFER && *rc != NO_ERROR)
+            return NULL;
+    }
+    *rc = ERROR_INSUFFICIENT_BUFFER;
+    return NULL;
+}
+
 /* The row of the TCP table whose four-tuple is FD's. Wine answers
  * SIO_TCP_INFO with WSAEOPNOTSUPP, so the table is what works everywhere. */
 static int state_from_table(const struct sockaddr_storage *me, const struct sockaddr_storage *peer)
 {
     int af = me->ss_family, state = -1;
-    ULONG size = 0;
-    if (GetExtendedTcpTable(NULL, &size, FALSE, af, TCP_TABLE_BASIC_ALL, 0) !=
-        ERROR_INSUFFICIENT_BUFFER)
+    unsigned long rc;
+    void *table = sl_windows_tcp_table(af, TCP_TABLE_BASIC_ALL, &rc);
+    if (table == NULL)
         return -1;
-    void *table = malloc(size);
-    if (table == NULL ||
-        GetExtendedTcpTable(table, &size, FALSE, af, TCP_TABLE_BASIC_ALL, 0) != NO_ERROR) {
-        free(table);
-        return -1;
-    }
     if (af == AF_INET) {
         const struct sockaddr_in *a = (const void *)me, *b = (const void *)peer;
         MIB_TCPTABLE *t = table;
@@ -482,8 +497,15 @@ int sl_platform_tcp_state(int fd)
         type != SOCK_STREAM || getsockname((SOCKET)fd, (struct sockaddr *)&me, &melen) != 0)
         return -1;
     if (getpeername((SOCKET)fd, (struct sockaddr *)&peer, &peerlen) != 0) {
-        /* No peer: a listener (or never connected); the table's listeners
-         * have a zero remote address. */
+        /* No peer and not listening: never connected, or its connection
+         * is over. CLOSED, as Linux says; the listener on the same local
+         * address is another socket's row. */
+        BOOL listening = FALSE;
+        int len = sizeof listening;
+        if (getsockopt((SOCKET)fd, SOL_SOCKET, SO_ACCEPTCONN, (char *)&listening, &len) != 0 ||
+            !listening)
+            return sl_windows_tcp_state(MIB_TCP_STATE_CLOSED);
+        /* A listener: the table's listeners have a zero remote address. */
         memset(&peer, 0, sizeof peer);
         peer.ss_family = me.ss_family;
     }

@@ -19,26 +19,19 @@ const char diag_fallback_name[] = "/proc";
  * table may grow between the size query and the read: then ask again. */
 static void *read_table(int family, char err[SL_ERRLEN])
 {
-    ULONG size = 0;
-    for (int tries = 0; tries < 5; tries++) {
-        void *table = size ? malloc(size) : NULL;
-        if (size && table == NULL) {
-            snprintf(err, SL_ERRLEN, "GetExtendedTcpTable: out of memory");
-            return NULL;
-        }
-        DWORD rc =
-            GetExtendedTcpTable(table, &size, FALSE, (ULONG)family, TCP_TABLE_OWNER_PID_ALL, 0);
-        if (rc == NO_ERROR && table)
-            return table;
-        free(table);
-        if (rc != ERROR_INSUFFICIENT_BUFFER && rc != NO_ERROR) {
-            char why[SL_ERRLEN];
-            snprintf(err, SL_ERRLEN, "GetExtendedTcpTable(%s): %s",
-                     family == AF_INET ? "IPv4" : "IPv6", sl_strerror((int)rc, why, sizeof why));
-            return NULL;
-        }
+    unsigned long rc;
+    void *table = sl_windows_tcp_table(family, TCP_TABLE_OWNER_PID_ALL, &rc);
+    if (table)
+        return table;
+    if (rc == ERROR_NOT_ENOUGH_MEMORY) {
+        snprintf(err, SL_ERRLEN, "GetExtendedTcpTable: out of memory");
+    } else if (rc == ERROR_INSUFFICIENT_BUFFER) {
+        snprintf(err, SL_ERRLEN, "GetExtendedTcpTable: the table keeps growing");
+    } else {
+        char why[SL_ERRLEN];
+        snprintf(err, SL_ERRLEN, "GetExtendedTcpTable(%s): %s", family == AF_INET ? "IPv4" : "IPv6",
+                 sl_strerror((int)rc, why, sizeof why));
     }
-    snprintf(err, SL_ERRLEN, "GetExtendedTcpTable: the table keeps growing");
     return NULL;
 }
 
