@@ -36,6 +36,12 @@ void sl_platform_cleanup(char *what, size_t whatlen);
 /* close() for a socket (closesocket on Windows). */
 int sl_socket_close(int fd);
 
+/* shutdown() that also wakes a thread blocked in recv() or send() on FD,
+ * as Linux's does (the call then returns 0 or fails). Windows' shutdown()
+ * wakes no one: there the socket's pending I/O is cancelled as well.
+ * 0 or -1 + errno. */
+int sl_socket_shutdown_wake(int fd, int how);
+
 /* A socket call has just failed: copies its error into errno (on Windows
  * from WSAGetLastError, mapped to the errno names the library tests; on
  * POSIX errno holds it already). Returns -1, for `return sl_socket_failed();`. */

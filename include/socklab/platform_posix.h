@@ -16,6 +16,8 @@
 
 typedef int sl_socket_t;
 #define SL_INVALID_SOCKET (-1)
+/* The option sl_socket_reuse_addr sets: restart despite TIME_WAIT. */
+#define SL_SO_LISTEN_REUSE SO_REUSEADDR
 
 /* The stop-request watcher: a thread in sigwait(). */
 struct sl_stop_watch {

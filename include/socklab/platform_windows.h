@@ -14,6 +14,9 @@
 
 typedef SOCKET sl_socket_t;
 #define SL_INVALID_SOCKET INVALID_SOCKET
+/* The option sl_socket_reuse_addr sets (SO_REUSEADDR would let another
+ * program take a port in use). */
+#define SL_SO_LISTEN_REUSE SO_EXCLUSIVEADDRUSE
 
 /* shutdown()'s POSIX names. */
 #ifndef SHUT_RD
@@ -39,10 +42,11 @@ typedef USHORT in_port_t;
  * Windows back end. */
 int sl_windows_tcp_state(unsigned long mib);
 
-/* The system's TCP table of FAMILY (AF_INET, AF_INET6) in the layout
- * TABLE_CLASS (a TCP_TABLE_CLASS), malloc'd; NULL with *RC the Windows
- * error. The table may grow between the size query and the read, whenever
- * a connection opens anywhere: then it asks again (a few times). */
+/* GetExtendedTcpTable's table of FAMILY (AF_INET, AF_INET6) in the layout
+ * TABLE_CLASS (a TCP_TABLE_CLASS) in a malloc'd buffer, asked for again
+ * while the table grows between the size query and the read (other
+ * programs' connections come and go). NULL with *RC the system's last
+ * answer (ERROR_INSUFFICIENT_BUFFER: it kept growing; ERROR_NOT_ENOUGH_MEMORY). */
 void *sl_windows_tcp_table(int family, int table_class, unsigned long *rc);
 
 /* The stop-request watcher: a console control handler. */

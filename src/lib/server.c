@@ -239,7 +239,7 @@ static bool shut_and_wait(struct sl_server *s, int how, int wait_ms)
 {
     struct timespec deadline;
     for (struct sl_conn *c = s->conns; c; c = c->next)
-        shutdown(c->fd, how);
+        sl_socket_shutdown_wake(c->fd, how);
     sl_deadline_after_ms(&deadline, wait_ms);
     while (s->nconns > 0)
         if (pthread_cond_timedwait(&s->changed, &s->lock, &deadline) == ETIMEDOUT)

@@ -147,7 +147,7 @@ static void test_local_port(void **state)
     char buf[SL_ADDRSTRLEN], want[SL_ADDRSTRLEN];
     snprintf(want, sizeof want, "127.0.0.1:%d", port);
     assert_string_equal(sl_format_local(fd, buf, sizeof buf), want);
-    close(fd);
+    sl_socket_close(fd);
     assert_string_equal(sl_family_name(AF_INET6), "AF_INET6");
 }
 

@@ -17,7 +17,9 @@
 #include "socklab/bytes.h"
 #include "socklab/crc32c.h"
 #include "socklab/ft_proto.h"
+#include "socklab/io.h"
 #include "socklab/sha256.h"
+#include "tcp_pair.h"
 
 static void test_header_round_trip(void **state)
 {
@@ -505,15 +507,15 @@ static void test_trailer_and_doc_header(void **state)
 static void test_recv_answers(void **state)
 {
     (void)state;
-    int sv[2];
+    int sv[2] = {-1, -1};
     static struct sl_ft_answer a;
     char err[SL_ERRLEN];
     uint8_t msg[SL_FT_ERROR_MAX * 2];
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    assert_int_equal(tcp_pair(sv, err), 0);
 
     size_t n = sl_ft_encode_go(msg, 77);
     n += sl_ft_encode_error(msg + n, SL_FT_E_IO, "disk on fire", strlen("disk on fire"));
-    assert_int_equal(write(sv[0], msg, n), (ssize_t)n);
+    assert_int_equal(sl_send_all(sv[0], msg, n), 0);
     assert_int_equal(sl_ft_recv_answer(sv[1], SL_FT_OFFER, &a, err), 1);
     assert_int_equal(a.offset, 77);
     assert_int_equal(sl_ft_recv_answer(sv[1], SL_FT_RESULT, &a, err), 1);
@@ -525,7 +527,7 @@ static void test_recv_answers(void **state)
     sl_put_u16be(msg + 1, SL_FT_E_IO);
     sl_put_u16be(msg + 3, 9999);
     memcpy(msg + 5, "rest", 4);
-    assert_int_equal(write(sv[0], msg, 9), 9);
+    assert_int_equal(sl_send_all(sv[0], msg, 9), 0);
     errno = 0;
     assert_int_equal(sl_ft_recv_answer(sv[1], SL_FT_RESULT, &a, err), -1);
     assert_int_equal(errno, EBADMSG);
@@ -535,7 +537,7 @@ static void test_recv_answers(void **state)
 
     /* Cut inside an answer: an error, but not a malformed one. */
     n = sl_ft_encode_stored(msg, "name", 4);
-    assert_int_equal(write(sv[0], msg, n - 1), (ssize_t)n - 1);
+    assert_int_equal(sl_send_all(sv[0], msg, n - 1), 0);
     shutdown(sv[0], SHUT_WR);
     errno = 0;
     assert_int_equal(sl_ft_recv_answer(sv[1], SL_FT_RESULT, &a, err), -1);
@@ -543,23 +545,23 @@ static void test_recv_answers(void **state)
     assert_non_null(strstr(err, "ended inside an answer"));
     /* Closed between messages: 0. */
     assert_int_equal(sl_ft_recv_answer(sv[1], SL_FT_OFFER, &a, err), 0);
-    close(sv[0]);
-    close(sv[1]);
+    sl_socket_close(sv[0]);
+    sl_socket_close(sv[1]);
 }
 
 static void test_recv_headers(void **state)
 {
     (void)state;
-    int sv[2];
+    int sv[2] = {-1, -1};
     static struct sl_ft_header h, back;
     static uint8_t buf[2 * SL_FT_HEADER_MAX];
     char err[SL_ERRLEN];
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    assert_int_equal(tcp_pair(sv, err), 0);
 
     h = (struct sl_ft_header){.type = SL_FT_FILE, .size = 5, .name_len = 3, .name = "a/b"};
     size_t n = sl_ft_encode_header(&h, buf);
     buf[n] = SL_FT_END;
-    assert_int_equal(write(sv[0], buf, n + 1), (ssize_t)n + 1);
+    assert_int_equal(sl_send_all(sv[0], buf, n + 1), 0);
     assert_int_equal(sl_ft_recv_header(sv[1], &back, err), 1);
     assert_int_equal(back.type, SL_FT_FILE);
     assert_string_equal(back.name, "a/b");
@@ -569,21 +571,21 @@ static void test_recv_headers(void **state)
     /* A huge name length is refused before the name is read. */
     n = sl_ft_encode_header(&h, buf);
     sl_put_u16be(buf + 1, 65535);
-    assert_int_equal(write(sv[0], buf, n), (ssize_t)n);
+    assert_int_equal(sl_send_all(sv[0], buf, n), 0);
     errno = 0;
     assert_int_equal(sl_ft_recv_header(sv[1], &back, err), -1);
     assert_int_equal(errno, EBADMSG);
     assert_non_null(strstr(err, "name length 65535"));
-    assert_int_equal(recv(sv[1], buf, sizeof buf, MSG_DONTWAIT), 3); /* the name, unread */
+    assert_int_equal(recv(sv[1], (void *)buf, sizeof buf, MSG_DONTWAIT), 3); /* the name, unread */
 
     n = sl_ft_encode_header(&h, buf);
-    assert_int_equal(write(sv[0], buf, n - 1), (ssize_t)n - 1); /* a FILE cut short */
-    close(sv[0]);
+    assert_int_equal(sl_send_all(sv[0], buf, n - 1), 0); /* a FILE cut short */
+    sl_socket_close(sv[0]);
     errno = 0;
     assert_int_equal(sl_ft_recv_header(sv[1], &back, err), -1);
     assert_int_not_equal(errno, EBADMSG);
     assert_string_equal(err, "connection ended inside a header");
-    close(sv[1]);
+    sl_socket_close(sv[1]);
 }
 
 int main(void)

@@ -1,4 +1,5 @@
 /* wrap: send recv write */
+/* windows: skip — mocks send/recv/write with --wrap, which misses the library's Winsock calls */
 /* sl_send_all / sl_recv_all / sl_write_all against forced short transfers
  * and EINTR: the wrapped calls below sit between the library and libc. */
 #include <stdarg.h>

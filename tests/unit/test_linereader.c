@@ -1,4 +1,5 @@
 /* wrap: read */
+/* windows: skip — mocks read() with --wrap and reads a pipe, Windows reads via sl_fd_read */
 /* The line reader's edge cases, with input arriving whole or byte by byte
  * (the wrapped read() below hands out at most `chunk` bytes per call). */
 #include <stdarg.h>

@@ -1,4 +1,5 @@
 /* labels: threaded */
+/* windows: skip — stops by kill(SIGINT/SIGTERM), Windows by console events (it.test_windows) */
 /* Shutdown on SIGINT/SIGTERM, and its contract with the trace: a stop
  * request makes the fd readable and is remembered; --step pauses end on
  * it and are skipped after it; after sl_shutdown_free a pause takes

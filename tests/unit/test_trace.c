@@ -1,18 +1,14 @@
-/* labels: threaded */
-/* --trace and --step: the notes' numbering for each role, the line format
- * with the socket's TCP state, the close step showing where our FIN leads,
- * nothing at all when disabled, and a --step pause that SIGUSR1 ends. */
+/* --trace: the notes' numbering for each role, the line format with the
+ * socket's TCP state, the close step showing where our FIN leads, nothing
+ * at all when disabled. (--step's pause: test_trace_step.c.) */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <fcntl.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -21,32 +17,42 @@
 #include "socklab/tcp.h"
 #include "socklab/trace.h"
 
-/* A trace writing into a pipe, and what came out of it. */
+/* A trace writing into a file (a file, not a pipe, so that the same test
+ * runs on Windows), and what it wrote since the last look. */
 struct captured {
     struct sl_trace t;
-    int pipe[2];
+    char path[32];
+    int fd;
+    off_t seen;
     char text[4096];
 };
 
 static void capture(struct captured *c, enum sl_role role, bool enabled)
 {
     assert_int_equal(sl_trace_init(&c->t, role, enabled, false), 0);
-    assert_int_equal(pipe(c->pipe), 0);
-    fcntl(c->pipe[0], F_SETFL, O_NONBLOCK);
-    c->t.out_fd = c->pipe[1];
+    snprintf(c->path, sizeof c->path, "test_trace-XXXXXX");
+    c->fd = mkstemp(c->path);
+    assert_true(c->fd >= 0);
+    c->seen = 0;
+    c->t.out_fd = c->fd;
 }
 
 static const char *output(struct captured *c)
 {
-    ssize_t n = read(c->pipe[0], c->text, sizeof c->text - 1);
-    c->text[n > 0 ? n : 0] = '\0';
+    off_t end = lseek(c->fd, 0, SEEK_CUR);
+    assert_true(end >= c->seen && end - c->seen < (off_t)sizeof c->text);
+    assert_int_equal(lseek(c->fd, c->seen, SEEK_SET), c->seen);
+    ssize_t n = read(c->fd, c->text, (size_t)(end - c->seen)); /* back at the end */
+    assert_int_equal(n, end - c->seen);
+    c->text[n] = '\0';
+    c->seen = end;
     return c->text;
 }
 
 static void release(struct captured *c)
 {
-    close(c->pipe[0]);
-    close(c->pipe[1]);
+    close(c->fd);
+    unlink(c->path); /* once closed: Windows removes no open file */
 }
 
 static void test_numbers_follow_the_notes_for_each_role(void **state)
@@ -88,7 +94,7 @@ static void test_line_carries_number_text_and_state(void **state)
     /* No socket: no state. */
     sl_trace_step(&c.t, SL_STEP_STARTUP, -1, "hello");
     assert_string_equal(output(&c), "[1/9] hello\n");
-    close(lfd);
+    sl_socket_close(lfd);
     release(&c);
 }
 
@@ -106,7 +112,7 @@ static void test_overlong_text_is_cut_but_the_state_stays(void **state)
     const char *line = output(&c);
     assert_true(strlen(line) < 600);
     assert_non_null(strstr(line, "xxx  state LISTEN\n"));
-    close(lfd);
+    sl_socket_close(lfd);
     release(&c);
 }
 
@@ -135,6 +141,7 @@ static void test_close_shows_where_our_fin_leads(void **state)
     int fd = sl_connect_tcp("127.0.0.1", port, AF_INET, 1000, -1, NULL, err);
     assert_true(fd >= 0);
     int peer = accept(lfd, NULL, NULL);
+    assert_true(peer >= 0);
     /* We close first: FIN_WAIT1 (or FIN_WAIT2 once the ACK came back). */
     assert_int_equal(sl_close_traced(&c.t, fd, "close fd %d", fd), 0);
     const char *line = output(&c);
@@ -148,7 +155,7 @@ static void test_close_shows_where_our_fin_leads(void **state)
     line = output(&c);
     assert_true(strstr(line, "close peer  state LAST_ACK\n") ||
                 strstr(line, "close peer  state CLOSED\n"));
-    close(lfd);
+    sl_socket_close(lfd);
     release(&c);
 }
 
@@ -163,41 +170,6 @@ static void test_state_names(void **state)
     assert_int_equal(sl_tcp_state(-1), -1);
 }
 
-struct pauser {
-    const struct sl_trace *t;
-    atomic_bool done;
-};
-
-static void *pause_once(void *arg)
-{
-    struct pauser *p = arg;
-    sl_trace_before(p->t, SL_STEP_ACCEPT);
-    atomic_store(&p->done, true);
-    return NULL;
-}
-
-static void test_step_pauses_until_sigusr1(void **state)
-{
-    (void)state;
-    struct captured c;
-    capture(&c, SL_ROLE_TCP_SERVER, false);
-    assert_int_equal(sl_trace_init(&c.t, SL_ROLE_TCP_SERVER, false, true), 0);
-    c.t.out_fd = c.pipe[1];
-    struct pauser p = {.t = &c.t};
-    pthread_t tid;
-    assert_int_equal(pthread_create(&tid, NULL, pause_once, &p), 0);
-    usleep(150000);
-    assert_false(atomic_load(&p.done)); /* waiting: no terminal, no signal */
-    kill(getpid(), SIGUSR1);            /* blocked everywhere: the pause takes it */
-    pthread_join(tid, NULL);
-    assert_true(atomic_load(&p.done));
-    char want[128];
-    snprintf(want, sizeof want, "--step: next [6/9] accept: press Enter (or kill -USR1 %ld)\n",
-             (long)getpid());
-    assert_string_equal(output(&c), want);
-    release(&c);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -207,7 +179,6 @@ int main(void)
         cmocka_unit_test(test_disabled_trace_prints_nothing),
         cmocka_unit_test(test_close_shows_where_our_fin_leads),
         cmocka_unit_test(test_state_names),
-        cmocka_unit_test(test_step_pauses_until_sigusr1),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,6 @@
 /* wrap: mmap */
 /* labels: threaded */
+/* windows: skip — zerocopy.c (splice, sendfile, mmap) is Linux's, Windows has zerocopy_plain.c */
 /* zerocopy.c: the CRC of a file range read from the page cache (any start,
  * across windows, a file that shrinks while mapped), sendfile() over a
  * socket pair, splice() from a socket into a file (and the read+pwrite

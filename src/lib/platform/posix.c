@@ -39,6 +39,11 @@ int sl_socket_close(int fd)
     return close(fd);
 }
 
+int sl_socket_shutdown_wake(int fd, int how)
+{
+    return shutdown(fd, how);
+}
+
 int sl_stdin_pollable(void)
 {
     return STDIN_FILENO;
@@ -72,7 +77,7 @@ bool sl_socket_is_nonblocking(int fd)
 int sl_socket_reuse_addr(int fd)
 {
     int one = 1;
-    return setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    return setsockopt(fd, SOL_SOCKET, SL_SO_LISTEN_REUSE, &one, sizeof one);
 }
 
 int sl_socket_set_recv_timeout(int fd, int ms)

@@ -51,12 +51,26 @@ int sl_socket_close(int fd)
     return closesocket((SOCKET)fd) == 0 ? 0 : sl_socket_failed();
 }
 
+int sl_socket_shutdown_wake(int fd, int how)
+{
+    int rc = shutdown((SOCKET)fd, how) == 0 ? 0 : sl_socket_failed();
+    /* A blocked recv()/send() waits on as if nothing happened: cancel it.
+     * It fails with EINTR (see error_names), and a retry meets the socket
+     * shut down. */
+    CancelIoEx((HANDLE)(SOCKET)fd, NULL);
+    return rc;
+}
+
 /* Winsock's errors and the errno names the library tests. */
 static const struct {
     int wsa, posix;
     const char *text; /* as glibc says it: Wine has no texts for WSA errors */
 } error_names[] = {
     {WSAEINTR, EINTR, "Interrupted function call"},
+    /* A call sl_socket_shutdown_wake cancelled: retried, as after a signal,
+     * it meets the shut-down direction (a reader its end, a writer EPIPE),
+     * while I/O in the other direction carries on. */
+    {WSA_OPERATION_ABORTED, EINTR, "Interrupted function call"},
     {WSAEBADF, EBADF, "Bad file descriptor"},
     {WSAEACCES, EACCES, "Permission denied"},
     {WSAEFAULT, EFAULT, "Bad address"},
@@ -176,8 +190,7 @@ bool sl_socket_is_nonblocking(int fd)
 int sl_socket_reuse_addr(int fd)
 {
     BOOL one = TRUE;
-    int rc =
-        setsockopt((SOCKET)fd, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&one, sizeof one);
+    int rc = setsockopt((SOCKET)fd, SOL_SOCKET, SL_SO_LISTEN_REUSE, (const char *)&one, sizeof one);
     return rc == 0 ? 0 : sl_socket_failed();
 }
 
@@ -430,7 +443,7 @@ int sl_windows_tcp_state(unsigned long mib)
 void *sl_windows_tcp_table(int family, int table_class, unsigned long *rc)
 {
     ULONG size = 0;
-    for (int tries = 0; tries < 8; tries++) {
+    for (int tries = 0; tries < 5; tries++) {
         void *table = size ? malloc(size) : NULL;
         if (size && table == NULL) {
             *rc = ERROR_NOT_ENOUGH_MEMORY;
@@ -443,7 +456,6 @@ void *sl_windows_tcp_table(int family, int table_class, unsigned long *rc)
         free(table);
         if (*rc != ERROR_INSUFFICIENT_BUFFER && *rc != NO_ERROR)
             return NULL;
-        size += 16 * sizeof(MIB_TCP6ROW_OWNER_PID); /* room for a few more rows meanwhile */
     }
     *rc = ERROR_INSUFFICIENT_BUFFER;
     return NULL;
@@ -491,8 +503,15 @@ int sl_platform_tcp_state(int fd)
         type != SOCK_STREAM || getsockname((SOCKET)fd, (struct sockaddr *)&me, &melen) != 0)
         return -1;
     if (getpeername((SOCKET)fd, (struct sockaddr *)&peer, &peerlen) != 0) {
-        /* No peer: a listener (or never connected); the table's listeners
-         * have a zero remote address. */
+        /* No peer and not listening: never connected, or its connection
+         * is over. CLOSED, as Linux says; the listener on the same local
+         * address is another socket's row. */
+        BOOL listening = FALSE;
+        int len = sizeof listening;
+        if (getsockopt((SOCKET)fd, SOL_SOCKET, SO_ACCEPTCONN, (char *)&listening, &len) != 0 ||
+            !listening)
+            return sl_windows_tcp_state(MIB_TCP_STATE_CLOSED);
+        /* A listener: the table's listeners have a zero remote address. */
         memset(&peer, 0, sizeof peer);
         peer.ss_family = me.ss_family;
     }

@@ -15,18 +15,24 @@
 const char diag_main_name[] = "GetExtendedTcpTable";
 const char diag_fallback_name[] = "/proc";
 
-/* The table of FAMILY in a malloc'd buffer, or NULL with ERR filled. */
+/* The table of FAMILY in a malloc'd buffer, or NULL with ERR filled. The
+ * table may grow between the size query and the read: then ask again. */
 static void *read_table(int family, char err[SL_ERRLEN])
 {
     unsigned long rc;
     void *table = sl_windows_tcp_table(family, TCP_TABLE_OWNER_PID_ALL, &rc);
-    if (table == NULL) {
+    if (table)
+        return table;
+    if (rc == ERROR_NOT_ENOUGH_MEMORY) {
+        snprintf(err, SL_ERRLEN, "GetExtendedTcpTable: out of memory");
+    } else if (rc == ERROR_INSUFFICIENT_BUFFER) {
+        snprintf(err, SL_ERRLEN, "GetExtendedTcpTable: the table keeps growing");
+    } else {
         char why[SL_ERRLEN];
         snprintf(err, SL_ERRLEN, "GetExtendedTcpTable(%s): %s", family == AF_INET ? "IPv4" : "IPv6",
-                 rc == ERROR_INSUFFICIENT_BUFFER ? "the table keeps growing"
-                                                 : sl_strerror((int)rc, why, sizeof why));
+                 sl_strerror((int)rc, why, sizeof why));
     }
-    return table;
+    return NULL;
 }
 
 /* The row's ports are in network byte order in the low 16 bits. A
@@ -77,7 +83,7 @@ int diag_main_dump(int family, struct tcp_sock_list *out, char err[SL_ERRLEN])
     int rc = family == AF_INET ? append_v4(table, out) : append_v6(table, out);
     free(table);
     if (rc < 0)
-        snprintf(err, SL_ERRLEN, "GetExtendedTcpTable: %s", SL_STRERROR(ENOMEM));
+        snprintf(err, SL_ERRLEN, "GetExtendedTcpTable: %s", strerror(ENOMEM));
     return rc;
 }
 
