@@ -167,6 +167,36 @@ int sl_socket_set_nonblocking(int fd, bool on)
     return ioctlsocket((SOCKET)fd, FIONBIO, &mode) == 0 ? 0 : sl_socket_failed();
 }
 
+/* Winsock has no MSG_DONTWAIT. A socket WSAPoll calls readable (data,
+ * the end, an error) answers recv() at once. */
+ssize_t sl_socket_recv_nowait(int fd, void *buf, size_t len)
+{
+    WSAPOLLFD p = {.fd = (SOCKET)fd, .events = POLLRDNORM};
+    int ready = WSAPoll(&p, 1, 0);
+    if (ready < 0)
+        return sl_socket_failed();
+    if (ready == 0) {
+        errno = EAGAIN;
+        return -1;
+    }
+    int n = recv((SOCKET)fd, buf, len > INT_MAX ? INT_MAX : (int)len, 0);
+    return n == SOCKET_ERROR ? sl_socket_failed() : n;
+}
+
+/* A writable socket may still take fewer bytes than LEN, and a blocking
+ * send() waits for room for all of them: the call is made non-blocking. */
+ssize_t sl_socket_send_nowait(int fd, const void *buf, size_t len)
+{
+    if (sl_socket_set_nonblocking(fd, true) < 0)
+        return -1;
+    int n = send((SOCKET)fd, buf, len > INT_MAX ? INT_MAX : (int)len, 0);
+    int saved = n == SOCKET_ERROR ? sl_socket_failed() : 0;
+    int e = errno;
+    (void)sl_socket_set_nonblocking(fd, false);
+    errno = e;
+    return saved < 0 ? -1 : n;
+}
+
 bool sl_socket_is_nonblocking(int fd)
 {
     (void)fd;

@@ -1,0 +1,206 @@
+"""The Windows tools under Wine, part two: udppeer's probe modes with a
+Linux udppeer both ways (UDP and TCP runs), tcpecho-client --bench, and a
+client that resets before the Windows server accepts it.
+
+The .exe files come from $SOCKLAB_WINDOWS_BIN or build/windows/bin; the
+Linux ones from $SOCKLAB_BIN. Skipped, with the reason, when either is
+missing or wine64 is not installed (wine_test.py sets Wine up).
+"""
+# labels: windows
+import os
+import re
+import signal
+import socket
+import struct
+import subprocess
+import time
+import unittest
+
+from socklab_test import tool
+
+from wine_test import WINE, WineServer, exe, start_wine, stop_wine, wine_env
+
+
+def setUpModule():
+    start_wine()
+
+
+def tearDownModule():
+    stop_wine()
+
+
+RESULT = re.compile(r"receiver(?: \(TCP\))?: sent (\d+) = received (\d+) \+ lost (\d+) "
+                    r"\(([\d.]+)%\); duplicates (\d+), out of order (\d+); jitter ([\d.]+) ms; "
+                    r"(\d+) datagrams/s")
+
+
+class WindowsProbe(unittest.TestCase):
+    """udppeer --probe / --probe-listen: udppeer.exe (send()/recvfrom()
+    loops, no SO_MEMINFO) against the Linux one (sendmmsg/recvmmsg)."""
+
+    def figures(self, text, count):
+        """The result line's figures, checked to be sane for COUNT sent."""
+        m = RESULT.search(text)
+        self.assertIsNotNone(m, text)
+        sent, received, lost, pct, dups, reordered, jitter, rate = m.groups()
+        self.assertEqual(int(sent), count)
+        self.assertEqual(int(received) + int(lost), count)
+        self.assertAlmostEqual(float(pct), 100.0 * int(lost) / count, places=1)
+        self.assertEqual(int(dups), 0)  # nothing on loopback duplicates
+        self.assertGreater(int(rate), 0)
+        self.assertLess(float(jitter), 1000.0)
+        return int(received), int(lost), int(reordered)
+
+    def receiver(self, argv0, env=None):
+        """udppeer --probe-listen --once (ARGV0: the Linux tool or Wine and
+        the .exe); its port from its first stderr line, the bound address."""
+        rx = subprocess.Popen([*argv0, "--probe-listen", "-p", "0", "--once", "--interval", "0"],
+                              env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE)
+        m = re.search(rb":(\d+)\s*$", rx.stderr.readline())
+        self.assertIsNotNone(m)
+        return rx, m.group(1).decode()
+
+    def linux_receiver(self):
+        return self.receiver([tool("udppeer")])
+
+    def windows_receiver(self):
+        return self.receiver([WINE, exe("udppeer")], wine_env())
+
+    @staticmethod
+    def finish(rx):
+        try:
+            out, err = rx.communicate(timeout=60)
+        finally:
+            if rx.poll() is None:
+                rx.kill()
+                rx.wait()
+        return out.decode(), err.decode("utf-8", "replace")
+
+    @staticmethod
+    def run_sender(argv0, port, *args, env=None):
+        return subprocess.run([*argv0, "--probe", *args, "--wait", "10", "127.0.0.1", port],
+                              env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                              timeout=120)
+
+    def run_windows_sender(self, port, *args):
+        return self.run_sender([WINE, exe("udppeer")], port, *args, env=wine_env())
+
+    def run_linux_sender(self, port, *args):
+        return self.run_sender([tool("udppeer")], port, *args)
+
+    def test_windows_sender_linux_receiver_udp(self):
+        rx, port = self.linux_receiver()
+        try:
+            p = self.run_windows_sender(port, "-n", "2000", "--rate", "max")
+        finally:
+            out, err = self.finish(rx)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        sent_line = p.stdout.decode()
+        self.assertRegex(sent_line, r"sender: sent 2000 datagrams of 64 bytes")
+        # Both sides print the same figures: the REPORT came back intact.
+        mine = self.figures(sent_line, 2000)
+        self.assertEqual(mine, self.figures(out, 2000))
+        self.assertEqual(rx.returncode, 0, err)
+        # The Linux receiver is fast and its buffer ample: nothing lost.
+        self.assertEqual(mine[1], 0, out)
+
+    def test_linux_sender_windows_receiver_udp(self):
+        rx, port = self.windows_receiver()
+        try:
+            # Wine's receive path is slow (every recvfrom goes through the
+            # wineserver): a paced run, which it keeps up with.
+            p = self.run_linux_sender(port, "-n", "500", "--rate", "1000")
+        finally:
+            out, err = self.finish(rx)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(rx.returncode, 0, err)
+        self.assertIn("run ", out)
+        received, lost, _ = self.figures(out, 500)
+        self.assertEqual(self.figures(p.stdout.decode(), 500), self.figures(out, 500))
+        self.assertGreater(received, 400, out)
+        # No SO_MEMINFO: the receiver says the drop figure is unavailable.
+        self.assertIn("note: kernel drops unavailable", out)
+        self.assertNotIn("the kernel dropped", out)
+
+    def test_windows_sender_linux_receiver_tcp(self):
+        rx, port = self.linux_receiver()
+        try:
+            p = self.run_windows_sender(port, "--tcp", "-n", "2000", "--rate", "max")
+        finally:
+            out, err = self.finish(rx)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("sender: sent 2000 records of 64 bytes over TCP", p.stdout.decode())
+        self.assertIn("receiver (TCP): sent 2000 = received 2000 + lost 0", out)
+        self.assertEqual(self.figures(p.stdout.decode(), 2000)[:2], (2000, 0))
+
+    def test_linux_sender_windows_receiver_tcp(self):
+        rx, port = self.windows_receiver()
+        try:
+            p = self.run_linux_sender(port, "--tcp", "-n", "2000", "--rate", "max")
+        finally:
+            out, err = self.finish(rx)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(rx.returncode, 0, err)
+        self.assertIn("receiver (TCP): sent 2000 = received 2000 + lost 0", out)
+        self.assertEqual(self.figures(out, 2000)[:2], (2000, 0))
+        self.assertNotIn("TCP run:", err)  # no run failed on the Windows side
+
+
+class WindowsEchoBench(unittest.TestCase):
+    def test_bench_against_a_linux_server(self):
+        """--bench sends without waiting (the layer's sl_socket_send_nowait:
+        FIONBIO for the call, as Winsock has no MSG_DONTWAIT). A 12 MiB
+        message is more than the socket buffers hold: a blocking send()
+        never returns while the server's echo waits for us to read it (the
+        old code hung here). Then the small-message case, 2 connections."""
+        srv = subprocess.Popen([tool("tcpecho-server"), "-p", "0"], stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            m = re.search(rb"listening on \S+:(\d+)", srv.stderr.readline())
+            self.assertIsNotNone(m)
+            for conns, size, nbytes, rounds in (("1", "12M", 12 << 20, 1), ("2", "32", 32, 50)):
+                p = subprocess.run([WINE, exe("tcpecho-client"), "-p", m.group(1).decode(),
+                                    "--bench", "-c", conns, "-s", size, "-n", str(rounds),
+                                    "127.0.0.1"], env=wine_env(), stdin=subprocess.DEVNULL,
+                                   capture_output=True, timeout=90)
+                self.assertEqual(p.returncode, 0, p.stderr)
+                out = p.stdout.decode()
+                self.assertIn(f"connections:   {conns}\n", out)
+                self.assertIn(f"message size:  {nbytes} bytes", out)
+                self.assertRegex(out, rf"round trips:   {int(conns) * rounds} in ")
+        finally:
+            srv.terminate()
+            srv.communicate(timeout=15)
+
+
+class WindowsAcceptReset(unittest.TestCase):
+    def test_client_reset_before_accept_is_not_an_error(self):
+        """Clients that reset before the server accepts them: Linux's accept
+        says ECONNABORTED, Windows' WSAECONNRESET, Wine's WSAENOTCONN
+        (10057). The accept loop retries quietly (the old code logged
+        "accept: Transport endpoint is not connected") and serves the next."""
+        srv = WineServer("tcpecho-server", "-4")
+        try:
+            # Stopped, the server cannot accept: the resets surely come first.
+            os.kill(srv.proc.pid, signal.SIGSTOP)
+            try:
+                for _ in range(3):
+                    c = socket.create_connection(("127.0.0.1", int(srv.port)), timeout=10)
+                    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    c.close()  # RST
+                time.sleep(0.3)
+            finally:
+                os.kill(srv.proc.pid, signal.SIGCONT)
+            with socket.create_connection(("127.0.0.1", int(srv.port)), timeout=30) as c:
+                c.sendall("你好\n".encode())
+                self.assertEqual(c.recv(100), "你好\n".encode())
+        finally:
+            rc = srv.stop()
+        err = srv.stderr().decode("utf-8", "replace")
+        self.assertEqual(rc, 0, err)
+        self.assertNotIn("accept", err)
+
+
+if __name__ == "__main__":
+    unittest.main()
