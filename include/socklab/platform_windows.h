@@ -39,6 +39,15 @@ typedef USHORT in_port_t;
  * Windows back end. */
 int sl_windows_tcp_state(unsigned long mib);
 
+/* A console's own state while the line editor runs (socklab/term.h): the
+ * modes to give back, and the thread that turns key events into bytes on
+ * a loopback socket pair (KEYS[0] is read). */
+struct sl_term_sys {
+    unsigned long in_mode, out_mode;
+    void *thread, *quit; /* HANDLEs */
+    int keys[2];
+};
+
 /* The stop-request watcher: a console control handler. */
 struct sl_stop_watch {
     bool (*on_stop)(void *arg, int signo);

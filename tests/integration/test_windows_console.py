@@ -1,6 +1,18 @@
-"""The Windows tools under Wine, part two: udppeer's probe modes with a
-Linux udppeer both ways (UDP and TCP runs), tcpecho-client --bench, and a
-client that resets before the Windows server accepts it.
+"""The Windows tools under Wine, part two: the console (the line editor of
+tcpchat-client.exe and --step, in a real terminal: Wine's console reads a
+Unix tty in tmux and hands the program ReadConsoleInputW key events),
+udppeer's probe modes with a Linux udppeer both ways (UDP and TCP runs),
+tcpecho-client --bench, and a client that resets before the Windows server
+accepts it.
+
+What Wine cannot show: its console draws the program's screen on the tty
+itself, and it redraws a row it was told to rewrite ("\r", ESC [K, the line
+again) wrongly - stale or shifted cells, a prompt row left blank, the more
+so with CJK text. So the editor's rows are not compared here (a real
+Windows console, or the Linux client in test_tcpchat.py, draws them); what
+the keys did is checked where it lands: the lines a Linux chat peer gets.
+Wine's tty console also gives Home and End (ESC [ 1 ~ / ESC [ 4 ~ from
+tmux) no virtual-key code, so the tests use Ctrl-A/Ctrl-E for them.
 
 The .exe files come from $SOCKLAB_WINDOWS_BIN or build/windows/bin; the
 Linux ones from $SOCKLAB_BIN. Skipped, with the reason, when either is
@@ -16,7 +28,8 @@ import subprocess
 import time
 import unittest
 
-from socklab_test import tool
+from socklab_test import Server, Tmux, tool
+from test_tcpchat import Peer
 
 from wine_test import WINE, WineServer, exe, start_wine, stop_wine, wine_env
 
@@ -32,6 +45,118 @@ def tearDownModule():
 RESULT = re.compile(r"receiver(?: \(TCP\))?: sent (\d+) = received (\d+) \+ lost (\d+) "
                     r"\(([\d.]+)%\); duplicates (\d+), out of order (\d+); jitter ([\d.]+) ms; "
                     r"(\d+) datagrams/s")
+
+
+def wine_tmux(testcase, name, *args):
+    """NAME.exe under Wine in a tmux pane: stdin and stdout a Unix tty, which
+    Wine turns into a console."""
+    env = {k: v for k, v in wine_env().items() if k.startswith("WINE")}
+    return Tmux(testcase, [WINE, exe(name), *args], env=env)
+
+
+class WindowsChatConsole(unittest.TestCase):
+    """tcpchat-client.exe typed into in a terminal, a Linux chat server and
+    a Linux peer: raw console mode, key events -> UTF-8 (console_keys.c),
+    the shared line editor."""
+
+    def client(self):
+        self.srv = Server(self, "tcpchat-server")
+        t = wine_tmux(self, "tcpchat-client", "-p", str(self.srv.port), "-n", "typist",
+                      "127.0.0.1")
+        t.wait(r"you are now known as typist", timeout=60)
+        other = Peer(self.srv.port)
+        self.addCleanup(other.sock.close)
+        return t, other
+
+    def test_typed_chinese_reaches_a_linux_peer_intact(self):
+        t, other = self.client()
+        t.type("你好，世界")
+        t.keys("Left", "Left")  # whole characters: the cursor sits before 世
+        t.type("中")
+        t.keys("Enter")
+        other.expect("^typist: 你好，中世界$".encode(), timeout=30)
+        # Beyond the BMP: Windows hands 😀 over as two key events (its
+        # surrogates), and 𠀀 (U+20000, CJK Extension B) too.
+        t.type("表情😀𠀀")
+        t.keys("BSpace")  # takes 𠀀 whole, both surrogates
+        t.keys("Enter")
+        other.expect("^typist: 表情😀$".encode(), timeout=30)
+
+    def test_incoming_line_keeps_the_half_typed_line(self):
+        t, other = self.client()
+        t.type("半句话 half")
+        time.sleep(1)  # the keys are in the editor before the line comes
+        other.send("来自 Linux 的消息")
+        t.wait(r"guest\d+: 来自 Linux 的消息", timeout=30)
+        t.type("，后半句")
+        t.keys("Enter")
+        other.expect("^typist: 半句话 half，后半句$".encode(), timeout=30)
+
+    def leaves_cleanly(self, key):
+        t, other = self.client()
+        t.type("不发送")
+        t.keys("C-u", key)
+        other.expect(rb"^\*\*\* typist left$", timeout=30)
+        self.assertEqual(t.wait_exit(timeout=30), 0)
+        self.assertFalse([l for l in other.seen if "不发送".encode() in l], other.seen)
+
+    def test_ctrl_d_on_an_empty_line_leaves(self):
+        self.leaves_cleanly("C-d")  # Ctrl-U emptied the line: end of input
+
+    def test_ctrl_c_is_the_stop_request(self):
+        """Ctrl-C: a key (0x03) on a Windows console without processed
+        input; Wine's tty console raises it as CTRL_C_EVENT instead, which
+        the stop watcher (SetConsoleCtrlHandler) turns into leaving. Either
+        way: a goodbye, exit 0, the half-typed line not sent."""
+        self.leaves_cleanly("C-c")
+
+
+class WindowsUdppeerConsole(unittest.TestCase):
+    def test_typed_chinese_reaches_a_linux_peer(self):
+        """udppeer.exe typed into: its poll loop reads the editor's keys
+        (sl_term_keys_fd, a socket on Windows) next to the UDP socket."""
+        lin = subprocess.Popen([tool("udppeer"), "-p", "0", "--raw"], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            m = re.search(rb":(\d+)\s*$", lin.stderr.readline())
+            self.assertIsNotNone(m)
+            t = wine_tmux(self, "udppeer", "-p", "0", "127.0.0.1", m.group(1).decode())
+            t.wait(r"^listening on ", timeout=60)  # (Wine leaves the prompt row blank)
+            time.sleep(1)
+            t.type("你好 udp")
+            # Ctrl-A/Ctrl-E: Wine's tty console gives Home and End no key code.
+            t.keys("C-a")
+            t.type("【")
+            t.keys("C-e")
+            t.type("😀")
+            t.keys("Enter")
+            self.assertEqual(lin.stdout.readline(), "【你好 udp😀\n".encode())
+            t.keys("C-d")
+            self.assertEqual(t.wait_exit(timeout=30), 0)
+        finally:
+            lin.terminate()
+            lin.communicate(timeout=15)
+
+
+class WindowsStepConsole(unittest.TestCase):
+    def test_step_waits_for_enter_on_the_console(self):
+        """tcpecho-server.exe --step in a terminal: each pause ends with
+        Enter (a key event), and only then does the step happen."""
+        t = wine_tmux(self, "tcpecho-server", "--step", "--trace", "-p", "0", "-4")
+        t.wait(r"^--step: next \[1/9\] protocol version: press Enter", timeout=60)
+        time.sleep(1)
+        self.assertNotIn("WSAStartup", t.screen())  # paused before the step
+        t.type("x")  # not Enter: no step
+        time.sleep(1)
+        self.assertNotIn("WSAStartup", t.screen())
+        t.keys("Enter")
+        t.wait(r"^\[1/9\] WSAStartup\(2\.2\) = 0: Winsock version 2\.2", timeout=30)
+        t.wait(r"^--step: next \[2/9\] socket: press Enter", timeout=30)
+        time.sleep(1)
+        self.assertNotRegex(t.screen(), r"(?m)^\[2/9\]")  # one Enter, one step
+        t.keys("Enter")
+        t.wait(r"^\[2/9\] socket", timeout=30)
+        t.wait(r"^--step: next \[3/9\]", timeout=30)
 
 
 class WindowsProbe(unittest.TestCase):
