@@ -194,12 +194,13 @@ class WindowsProbe(unittest.TestCase):
 
     @staticmethod
     def finish(rx):
+        """The receiver's output once it ended (--once); killed after 60 s
+        (its returncode then says so), so the sender's failure still shows."""
         try:
             out, err = rx.communicate(timeout=60)
-        finally:
-            if rx.poll() is None:
-                rx.kill()
-                rx.wait()
+        except subprocess.TimeoutExpired:
+            rx.kill()
+            out, err = rx.communicate()
         return out.decode(), err.decode("utf-8", "replace")
 
     @staticmethod
@@ -226,7 +227,7 @@ class WindowsProbe(unittest.TestCase):
         # Both sides print the same figures: the REPORT came back intact.
         mine = self.figures(sent_line, 2000)
         self.assertEqual(mine, self.figures(out, 2000))
-        self.assertEqual(rx.returncode, 0, err)
+        self.assertEqual(rx.returncode, 0, err + out)
         # The Linux receiver is fast and its buffer ample: nothing lost.
         self.assertEqual(mine[1], 0, out)
 
@@ -239,7 +240,7 @@ class WindowsProbe(unittest.TestCase):
         finally:
             out, err = self.finish(rx)
         self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertEqual(rx.returncode, 0, err)
+        self.assertEqual(rx.returncode, 0, err + out)
         self.assertIn("run ", out)
         received, lost, _ = self.figures(out, 500)
         self.assertEqual(self.figures(p.stdout.decode(), 500), self.figures(out, 500))
@@ -266,10 +267,23 @@ class WindowsProbe(unittest.TestCase):
         finally:
             out, err = self.finish(rx)
         self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertEqual(rx.returncode, 0, err)
+        self.assertEqual(rx.returncode, 0, err + out)
         self.assertIn("receiver (TCP): sent 2000 = received 2000 + lost 0", out)
         self.assertEqual(self.figures(out, 2000)[:2], (2000, 0))
         self.assertNotIn("TCP run:", err)  # no run failed on the Windows side
+
+
+    def test_windows_sender_to_a_closed_port_says_port_unreachable(self):
+        """Winsock reports an ICMP port unreachable on a connected UDP socket
+        as WSAECONNRESET (on send and recv): the probe says it as on Linux."""
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port = str(s.getsockname()[1])
+        # Nothing listens there now.
+        p = self.run_windows_sender(port, "-n", "10", "--rate", "1000")
+        err = p.stderr.decode("utf-8", "replace")
+        self.assertEqual(p.returncode, 1, err)
+        self.assertIn(f"no receiver at 127.0.0.1:{port}: port unreachable (ICMP)", err)
 
 
 class WindowsEchoBench(unittest.TestCase):

@@ -160,9 +160,13 @@ static int await_report(struct sender *s, int stop_fd, struct sl_probe_result *r
                 return -1;
             if (n <= 0 || !p[0].revents)
                 continue;
-            ssize_t len = sl_socket_recv_nowait(s->fd, in, sizeof in);
-            if (len < 0) {
-                if (sl_udp_is_icmp_error(errno))
+            /* The layer's receive: an ICMP error reads as on Linux on both
+             * systems (Winsock says WSAECONNRESET). */
+            struct sockaddr_storage from;
+            socklen_t fromlen;
+            ssize_t len = sl_udp_recvfrom(s->fd, in, sizeof in, &from, &fromlen);
+            if (len < 0 || (size_t)len > sizeof in) { /* too big for a REPORT */
+                if (len < 0 && sl_udp_is_icmp_error(errno))
                     s->refused = true;
                 continue;
             }
