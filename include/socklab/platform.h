@@ -86,6 +86,14 @@ int sl_socket_connect(int fd, const struct sockaddr *sa, socklen_t len);
 /* O_NONBLOCK on or off (FIONBIO on Windows). 0 or -1 + errno. */
 int sl_socket_set_nonblocking(int fd, bool on);
 
+/* recv() and send() that never wait, on a blocking socket: Linux's
+ * MSG_DONTWAIT (with MSG_NOSIGNAL for the send). Winsock has no such flag:
+ * the receive first polls FD with a 0 timeout, the send switches FD to
+ * non-blocking for the call (FIONBIO) and back. Bytes moved, 0 at the end
+ * of the stream (receive), or -1 + errno (EAGAIN: nothing now). */
+ssize_t sl_socket_recv_nowait(int fd, void *buf, size_t len);
+ssize_t sl_socket_send_nowait(int fd, const void *buf, size_t len);
+
 /* True unless FD is known to be blocking. Windows cannot tell, and there
  * EWOULDBLOCK only ever comes from non-blocking sockets (a receive timeout
  * is WSAETIMEDOUT), so it says true. */

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <termios.h>
 #include <unistd.h>
 
 typedef int sl_socket_t;
@@ -20,6 +21,12 @@ typedef int sl_socket_t;
 #define SL_SO_LISTEN_REUSE SO_REUSEADDR
 
 /* The stop-request watcher: a thread in sigwait(). */
+/* A terminal's own state while the line editor runs (socklab/term.h):
+ * the settings raw mode replaced. */
+struct sl_term_sys {
+    struct termios saved;
+};
+
 struct sl_stop_watch {
     pthread_t waiter;
     sigset_t old_mask; /* the caller's mask before start (restored if it fails) */

@@ -49,6 +49,15 @@ int sl_windows_tcp_state(unsigned long mib);
  * answer (ERROR_INSUFFICIENT_BUFFER: it kept growing; ERROR_NOT_ENOUGH_MEMORY). */
 void *sl_windows_tcp_table(int family, int table_class, unsigned long *rc);
 
+/* A console's own state while the line editor runs (socklab/term.h): the
+ * modes to give back, and the thread that turns key events into bytes on
+ * a loopback socket pair (KEYS[0] is read). */
+struct sl_term_sys {
+    unsigned long in_mode, out_mode;
+    void *thread, *quit; /* HANDLEs */
+    int keys[2];
+};
+
 /* The stop-request watcher: a console control handler. */
 struct sl_stop_watch {
     bool (*on_stop)(void *arg, int signo);

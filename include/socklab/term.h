@@ -9,9 +9,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <termios.h>
 
 #include "socklab/lineedit.h"
+#include "socklab/platform.h"
 
 #define SL_TERM_PROMPT_MAX 32
 
@@ -20,15 +20,28 @@ struct sl_term {
     int out_fd; /* where the prompt row is drawn */
     char prompt[SL_TERM_PROMPT_MAX];
     size_t prompt_len;
-    struct termios saved;
+    struct sl_term_sys sys; /* the system's part (termios; a Windows console) */
     bool raw;
 };
 
 /* Puts terminal IN_FD in raw mode - bytes one at a time, no echo, no
  * signals from Ctrl-C (it arrives as a key) - and remembers PROMPT (at most
  * SL_TERM_PROMPT_MAX - 1 bytes of printable text). Returns 0, or -1 with
- * errno (ENOTTY when IN_FD or OUT_FD is not a terminal). */
+ * errno (ENOTTY when IN_FD or OUT_FD is not a terminal).
+ * On Windows the console instead: no line input and no echo
+ * (SetConsoleMode), ANSI sequences on (ENABLE_VIRTUAL_TERMINAL_PROCESSING)
+ * and UTF-8 output; its key events (ReadConsoleInputW) become the bytes a
+ * terminal would send (socklab/console_keys.h). */
 int sl_term_start(struct sl_term *t, int in_fd, int out_fd, const char *prompt);
+
+/* Where the keys are read from while the terminal is raw, for poll() and
+ * sl_read_some(): IN_FD on POSIX; on Windows, where only sockets can be
+ * polled, a socket that a thread, started by the first call, fills with
+ * the console's keys (it fails or reads 0 once sl_term_stop() ran). Call
+ * it when the tool starts reading keys, after any --step pause: until
+ * then the console's keys are left for the pause to read. Returns the fd,
+ * or -1 with errno. */
+int sl_term_keys_fd(struct sl_term *t);
 
 /* Clears the prompt row and gives the terminal its settings back. Safe to
  * call again, and when sl_term_start() failed. */

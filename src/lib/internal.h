@@ -64,6 +64,16 @@ struct sl_passive {
 int sl_open_passive(const char *host, const char *port, int family, const struct sl_passive *p,
                     char err[SL_ERRLEN]);
 
+struct sl_term;
+
+/* The terminal's system half (term.c draws; these switch modes):
+ * platform/posix_term.c (termios), platform/windows_term.c (the console).
+ * start: raw mode, 0 or -1 + errno (ENOTTY: not a terminal). */
+int sl_term_sys_start(struct sl_term *t);
+void sl_term_sys_stop(struct sl_term *t);
+/* The terminal's width in columns (80 when unknown). */
+size_t sl_term_sys_columns(const struct sl_term *t);
+
 struct sl_refusals;
 
 /* The lingering close of refused connections (server_refusals.c).

@@ -7,11 +7,13 @@
 #include "socklab/addr.h"
 #include "socklab/platform.h"
 
-/* Errors that mean "this one connection is gone", not "we are broken". */
+/* Errors that mean "this one connection is gone", not "we are broken".
+ * A client that reset before we accepted it is ECONNABORTED on Linux,
+ * WSAECONNRESET on Windows, and WSAENOTCONN (10057) under Wine. */
 static int transient(int e)
 {
-    return e == EINTR || e == ECONNABORTED || e == EAGAIN || e == EWOULDBLOCK || e == EPROTO ||
-           e == EPERM; /* Linux: a firewall rule refused it */
+    return e == EINTR || e == ECONNABORTED || e == ECONNRESET || e == ENOTCONN || e == EAGAIN ||
+           e == EWOULDBLOCK || e == EPROTO || e == EPERM; /* Linux: a firewall rule refused it */
 }
 
 /* Out of descriptors or memory: every retry would fail the same way at once.

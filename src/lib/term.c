@@ -7,9 +7,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <unistd.h>
 
+#include "internal.h"
 #include "socklab/io.h"
 #include "socklab/utf8.h"
 
@@ -27,19 +26,7 @@ int sl_term_start(struct sl_term *t, int in_fd, int out_fd, const char *prompt)
     }
     memcpy(t->prompt, prompt, n);
     t->prompt_len = n;
-    if (!isatty(in_fd) || !isatty(out_fd)) {
-        errno = ENOTTY;
-        return -1;
-    }
-    if (tcgetattr(in_fd, &t->saved) < 0)
-        return -1;
-    struct termios raw = t->saved;
-    raw.c_lflag &= (tcflag_t) ~(ICANON | ECHO | ISIG | IEXTEN);
-    raw.c_cc[VMIN] = 1;
-    raw.c_cc[VTIME] = 0;
-    /* TCSADRAIN, not TCSAFLUSH: keys typed ahead (while connecting, say)
-     * are kept, not thrown away. */
-    if (tcsetattr(in_fd, TCSADRAIN, &raw) < 0)
+    if (sl_term_sys_start(t) < 0)
         return -1;
     t->raw = true;
     return 0;
@@ -50,14 +37,8 @@ void sl_term_stop(struct sl_term *t)
     if (!t->raw)
         return;
     (void)sl_write_all(t->out_fd, CLEAR_ROW, sizeof CLEAR_ROW - 1);
-    (void)tcsetattr(t->in_fd, TCSADRAIN, &t->saved);
+    sl_term_sys_stop(t);
     t->raw = false;
-}
-
-static size_t columns(int fd)
-{
-    struct winsize ws;
-    return ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 ? ws.ws_col : 80;
 }
 
 int sl_term_draw(struct sl_term *t, const struct sl_lineedit *le)
@@ -66,7 +47,7 @@ int sl_term_draw(struct sl_term *t, const struct sl_lineedit *le)
     if (!t->raw)
         return 0;
     size_t prompt_cols = sl_utf8_width(t->prompt, t->prompt_len);
-    size_t cols = columns(t->out_fd);
+    size_t cols = sl_term_sys_columns(t);
     /* Leave the prompt and one column: the cursor stays on this row. */
     size_t room = cols > prompt_cols + 2 ? cols - prompt_cols - 1 : 1;
     size_t start, end;

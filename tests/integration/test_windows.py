@@ -332,12 +332,6 @@ class WindowsUdppeer(unittest.TestCase):
         self.assertRegex(err, rf"127\.0\.0\.1:{port}: port unreachable \(ICMP\)")
         self.assertEqual(win.returncode, 1)
 
-    def test_probe_modes_say_they_are_not_there_yet(self):
-        p = subprocess.run([WINE, exe("udppeer"), "--probe-listen", "-p", "0"], env=wine_env(),
-                           stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
-        self.assertEqual(p.returncode, 1)
-        self.assertIn(b"--probe-listen: not available on Windows yet", p.stderr)
-
 
 class WindowsFtsend(unittest.TestCase):
     def test_chinese_names_reach_linux_ftrecv(self):

@@ -1,3 +1,4 @@
+/* windows: skip — its fixtures are POSIX (mkdtemp, symlink, mode bits); the Windows side is it.test_windows_ftrecv under Wine */
 /* The platform layer's directory-handle file calls (POSIX side): every
  * name one component below a directory, never through a symbolic link. */
 #include <stdarg.h>

@@ -68,6 +68,16 @@ int sl_socket_set_nonblocking(int fd, bool on)
     return want == fl ? 0 : fcntl(fd, F_SETFL, want);
 }
 
+ssize_t sl_socket_recv_nowait(int fd, void *buf, size_t len)
+{
+    return recv(fd, buf, len, MSG_DONTWAIT);
+}
+
+ssize_t sl_socket_send_nowait(int fd, const void *buf, size_t len)
+{
+    return send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
 bool sl_socket_is_nonblocking(int fd)
 {
     int fl = fcntl(fd, F_GETFL);

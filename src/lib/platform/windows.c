@@ -6,7 +6,6 @@
  * handler takes no argument, so the watcher it feeds is kept here. */
 #include "socklab/platform.h"
 
-#include <conio.h>
 #include <fcntl.h>
 #include <io.h>
 #include <iphlpapi.h>
@@ -179,6 +178,36 @@ int sl_socket_set_nonblocking(int fd, bool on)
 {
     u_long mode = on ? 1 : 0;
     return ioctlsocket((SOCKET)fd, FIONBIO, &mode) == 0 ? 0 : sl_socket_failed();
+}
+
+/* Winsock has no MSG_DONTWAIT. A socket WSAPoll calls readable (data,
+ * the end, an error) answers recv() at once. */
+ssize_t sl_socket_recv_nowait(int fd, void *buf, size_t len)
+{
+    WSAPOLLFD p = {.fd = (SOCKET)fd, .events = POLLRDNORM};
+    int ready = WSAPoll(&p, 1, 0);
+    if (ready < 0)
+        return sl_socket_failed();
+    if (ready == 0) {
+        errno = EAGAIN;
+        return -1;
+    }
+    int n = recv((SOCKET)fd, buf, len > INT_MAX ? INT_MAX : (int)len, 0);
+    return n == SOCKET_ERROR ? sl_socket_failed() : n;
+}
+
+/* A writable socket may still take fewer bytes than LEN, and a blocking
+ * send() waits for room for all of them: the call is made non-blocking. */
+ssize_t sl_socket_send_nowait(int fd, const void *buf, size_t len)
+{
+    if (sl_socket_set_nonblocking(fd, true) < 0)
+        return -1;
+    int n = send((SOCKET)fd, buf, len > INT_MAX ? INT_MAX : (int)len, 0);
+    int saved = n == SOCKET_ERROR ? sl_socket_failed() : 0;
+    int e = errno;
+    (void)sl_socket_set_nonblocking(fd, false);
+    errno = e;
+    return saved < 0 ? -1 : n;
 }
 
 bool sl_socket_is_nonblocking(int fd)
@@ -380,19 +409,38 @@ void sl_step_pause_hint(char *buf, size_t len)
         buf[0] = '\0';
 }
 
+/* One event off console CON: true when it is Enter being pressed. One at
+ * a time, so keys typed after the Enter stay for whoever reads next. */
+static bool enter_pressed(HANDLE con)
+{
+    INPUT_RECORD rec;
+    DWORD n;
+    if (!ReadConsoleInputW(con, &rec, 1, &n) || n == 0 || rec.EventType != KEY_EVENT)
+        return false;
+    const KEY_EVENT_RECORD *k = &rec.Event.KeyEvent;
+    return k->bKeyDown && (k->wVirtualKeyCode == VK_RETURN || k->uChar.UnicodeChar == '\r');
+}
+
+/* Waits for Enter on the console (CONIN$: the program's console even when
+ * stdin is a pipe or a file, as POSIX reads /dev/tty), or for a stop
+ * request. Key events, so the console's line mode does not matter. With
+ * no console, only a stop request ends the pause (Windows has no SIGUSR1). */
 void sl_step_pause_wait(const struct sl_shutdown *stop)
 {
+    HANDLE con = CreateFileW(L"CONIN$", GENERIC_READ | GENERIC_WRITE,
+                             FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING, 0, NULL);
+    DWORD mode;
+    bool console = con != INVALID_HANDLE_VALUE && GetConsoleMode(con, &mode);
     for (;;) {
         if (stop != NULL && sl_shutdown_requested(stop) != 0)
-            return;
-        if (_kbhit()) {
-            int c = _getch();
-            if (c == '\r' || c == '\n')
-                return;
-            continue;
-        }
-        Sleep(20);
+            break;
+        if (!console)
+            Sleep(20);
+        else if (WaitForSingleObject(con, 20) == WAIT_OBJECT_0 && enter_pressed(con))
+            break;
     }
+    if (con != INVALID_HANDLE_VALUE)
+        CloseHandle(con);
 }
 
 uint64_t sl_platform_clock_ns(void)

@@ -117,9 +117,14 @@ static bool edit_keys(struct chat_ui *ui, const unsigned char *keys, size_t n)
 static void send_typed(struct chat_ui *ui)
 {
     unsigned char keys[4096];
+    pthread_mutex_lock(&ui->lock);
+    int in = sl_term_keys_fd(&ui->term); /* Windows: the console's keys from here on */
+    pthread_mutex_unlock(&ui->lock);
+    if (in < 0)
+        return;
     ui_redraw_edit(ui);
     for (;;) {
-        ssize_t n = sl_read_some(STDIN_FILENO, keys, sizeof keys);
+        ssize_t n = sl_read_some(in, keys, sizeof keys);
         if (n <= 0 || !edit_keys(ui, keys, (size_t)n))
             return;
     }

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "socklab/platform.h"
 #include "socklab/runtime.h"
 
 /* A buffer up to this size stays for the next backlog; a bigger one is
@@ -30,7 +31,7 @@ static void kill_locked(struct outqueue *q)
 {
     q->dead = true;
     q->head = q->len = 0;
-    shutdown(q->fd, SHUT_RDWR);
+    sl_socket_shutdown_wake(q->fd, SHUT_RDWR);
     pthread_cond_broadcast(&q->drained);
 }
 
@@ -265,7 +266,7 @@ bool outq_evict(struct outqueue *q, const char *notice, size_t len)
     }
     pthread_mutex_unlock(&q->lock);
     if (!gone)
-        shutdown(q->fd, SHUT_RD); /* its reader wakes with end-of-stream */
+        sl_socket_shutdown_wake(q->fd, SHUT_RD); /* its reader wakes with end-of-stream */
     return !gone;
 }
 

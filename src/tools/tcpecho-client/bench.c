@@ -52,7 +52,7 @@ static int push(struct bench_worker *w, struct bench_conn *c, const char *msg)
 {
     size_t size = w->opt->size;
     while (c->sent < size) {
-        ssize_t n = send(c->fd, msg + c->sent, size - c->sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+        ssize_t n = sl_socket_send_nowait(c->fd, msg + c->sent, size - c->sent);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -65,15 +65,15 @@ static int push(struct bench_worker *w, struct bench_conn *c, const char *msg)
     return 0;
 }
 
-/* Reads echo bytes and checks them against MSG. FLAGS: 0 blocks, or
- * MSG_DONTWAIT after poll() said readable. Returns 1 when a round trip
- * completed, 0 to go on, -1 on failure. */
+/* Reads echo bytes and checks them against MSG. NOWAIT after poll() said
+ * readable (the layer's MSG_DONTWAIT), else the read blocks. Returns 1
+ * when a round trip completed, 0 to go on, -1 on failure. */
 static int pull(struct bench_worker *w, struct bench_conn *c, const char *msg, char *buf,
-                size_t buflen, int flags)
+                size_t buflen, bool nowait)
 {
     size_t size = w->opt->size;
     size_t want = size - c->got < buflen ? size - c->got : buflen;
-    ssize_t n = recv(c->fd, buf, want, flags);
+    ssize_t n = nowait ? sl_socket_recv_nowait(c->fd, buf, want) : sl_fd_read(c->fd, buf, want);
     if (n < 0)
         return errno == EINTR || errno == EAGAIN ? 0 : worker_fail(w, "recv");
     if (n == 0) {
@@ -122,7 +122,7 @@ static int drive(struct bench_worker *w, unsigned long roundtrips, uint32_t *lat
                 return -1;
             if (!solo && !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
                 continue;
-            int rc = pull(w, c, msg, buf, buflen, solo ? 0 : MSG_DONTWAIT);
+            int rc = pull(w, c, msg, buf, buflen, !solo);
             if (rc < 0)
                 return -1;
             if (rc == 0)

@@ -83,7 +83,7 @@ int diag_main_dump(int family, struct tcp_sock_list *out, char err[SL_ERRLEN])
     int rc = family == AF_INET ? append_v4(table, out) : append_v6(table, out);
     free(table);
     if (rc < 0)
-        snprintf(err, SL_ERRLEN, "GetExtendedTcpTable: %s", strerror(ENOMEM));
+        snprintf(err, SL_ERRLEN, "GetExtendedTcpTable: %s", SL_STRERROR(ENOMEM));
     return rc;
 }
 

@@ -37,7 +37,7 @@ struct messenger {
     char *out; /* a line and its newline: the datagram sent */
     bool failed;
     bool editor; /* stdin and stdout are terminals: the line editor runs */
-    int in_fd;   /* stdin as poll() takes it (platform.h: sl_stdin_pollable) */
+    int in_fd;   /* stdin as poll() takes it (sl_stdin_pollable; the editor's sl_term_keys_fd) */
     struct sl_lineedit le;
     struct sl_term term;
     const struct sl_trace *trace;
@@ -336,16 +336,20 @@ static int messenger_open(struct messenger *m, struct sl_linereader *lr)
         note(m, "out of memory");
         return -1;
     }
+    /* Typed lines: at most what one datagram carries, with the newline. */
+    size_t max = (size_t)sl_udp_max_payload(m->fd) - (opt->raw ? 0 : 1);
+    if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && sl_le_init(&m->le, max, HISTORY_MAX) == 0)
+        m->editor = sl_term_start(&m->term, STDIN_FILENO, STDOUT_FILENO, PROMPT) == 0;
+    /* The editor's keys are taken once the loop begins (after --step's
+     * pause); on Windows nothing else may read the console. */
+    if (m->editor)
+        return resolve_peers(m);
     m->in_fd = sl_stdin_pollable();
     if (m->in_fd < 0 || sl_lr_init(lr, m->in_fd, LINE_MAX_PIPED) < 0) {
         char why[SL_ERRLEN];
         note(m, "standard input: %s", sl_strerror(errno, why, sizeof why));
         return -1;
     }
-    /* Typed lines: at most what one datagram carries, with the newline. */
-    size_t max = (size_t)sl_udp_max_payload(m->fd) - (opt->raw ? 0 : 1);
-    if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && sl_le_init(&m->le, max, HISTORY_MAX) == 0)
-        m->editor = sl_term_start(&m->term, STDIN_FILENO, STDOUT_FILENO, PROMPT) == 0;
     return resolve_peers(m);
 }
 
@@ -374,6 +378,11 @@ int messenger_run(const char *prog, const struct udppeer_options *opt, int fd, i
     sl_trace_step(t, SL_STEP_COMMUNICATE, -1, "communicate: sendto()/recvfrom(), %zu peer%s%s",
                   m.npeers, m.npeers == 1 ? "" : "s",
                   m.npeers == 0 ? " (answering whoever writes last)" : "");
+    if (m.editor && (m.in_fd = sl_term_keys_fd(&m.term)) < 0) {
+        note(&m, "keyboard: %s", sl_strerror(errno, (char[SL_ERRLEN]){0}, SL_ERRLEN));
+        messenger_close(&m, &lr);
+        return SL_EXIT_FAILURE;
+    }
     (void)sl_term_draw(&m.term, &m.le);
     enum input_state input = INPUT_OPEN;
     int64_t deadline = 0;

@@ -3,7 +3,6 @@
  * port number, for the contrast: never a loss, never out of order. The
  * UDP runs are read here, in the main thread; each TCP run has a thread of
  * its own (probe_tcp.c), so a slow TCP sender holds no UDP run up. */
-#define _GNU_SOURCE /* recvmmsg */
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -11,9 +10,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <linux/sock_diag.h>
 
 #include "probe.h"
+#include "probe_io.h"
 #include "probe_receiver.h"
 #include "socklab/socklab.h"
 
@@ -118,6 +117,13 @@ static void ignore(struct receiver *rx, const struct sockaddr_storage *from, soc
     }
 }
 
+static void send_report(struct receiver *rx, const unsigned char *report,
+                        const struct sockaddr_storage *from, socklen_t fromlen)
+{
+    (void)sendto(rx->fd, (const char *)report, SL_PROBE_REPORT_LEN, MSG_NOSIGNAL,
+                 (const struct sockaddr *)from, fromlen);
+}
+
 /* One UDP datagram. Returns true when a run ended. */
 static bool handle_datagram(struct receiver *rx, const unsigned char *buf, size_t len,
                             bool truncated, const struct sockaddr_storage *from, socklen_t fromlen,
@@ -141,8 +147,7 @@ static bool handle_datagram(struct receiver *rx, const unsigned char *buf, size_
     if (done_report(rx, h.session, report)) {
         /* Late or repeated: the REPORT may have been lost; send it again. */
         if (h.type == SL_PROBE_END)
-            (void)sendto(rx->fd, report, SL_PROBE_REPORT_LEN, MSG_NOSIGNAL,
-                         (const struct sockaddr *)from, fromlen);
+            send_report(rx, report, from, fromlen);
         return false;
     }
     if (h.type == SL_PROBE_REPORT) {
@@ -162,8 +167,7 @@ static bool handle_datagram(struct receiver *rx, const unsigned char *buf, size_
             printf("note: %" PRIu64 " earlier END datagram%s of this run did not arrive\n", h.seq,
                    h.seq == 1 ? "" : "s");
         fflush(stdout);
-        (void)sendto(rx->fd, report, SL_PROBE_REPORT_LEN, MSG_NOSIGNAL,
-                     (const struct sockaddr *)from, fromlen);
+        send_report(rx, report, from, fromlen);
         return true;
     }
     if (sl_probe_stats_add(&run->stats, &h, len, now) < 0)
@@ -174,36 +178,24 @@ static bool handle_datagram(struct receiver *rx, const unsigned char *buf, size_
     return false;
 }
 
-/* Drains the UDP socket in recvmmsg() batches. Returns true when a run
- * ended. */
+/* Drains the UDP socket, in recvmmsg() batches where the system has them
+ * (probe_io.h). Returns true when a run ended. */
 static bool receive_udp(struct receiver *rx, unsigned char *bufs)
 {
-    struct mmsghdr msgs[BATCH];
-    struct iovec iov[BATCH];
-    struct sockaddr_storage from[BATCH];
+    struct probe_datagram got[BATCH];
     bool ended = false;
     size_t bufsize = rx->opt->bufsize;
 
     for (int rounds = 0; rounds < 64; rounds++) {
-        for (int i = 0; i < BATCH; i++) {
-            iov[i] = (struct iovec){.iov_base = bufs + (size_t)i * bufsize, .iov_len = bufsize};
-            msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_name = &from[i],
-                                                   .msg_namelen = sizeof from[i],
-                                                   .msg_iov = &iov[i],
-                                                   .msg_iovlen = 1}};
-        }
-        int n = recvmmsg(rx->fd, msgs, BATCH, MSG_DONTWAIT, NULL);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
+        int n = probe_recv_datagrams(rx->fd, bufs, bufsize, got, BATCH);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
             return ended;
-        }
         uint64_t now = sl_monotonic_ns();
         for (int i = 0; i < n; i++) {
-            struct msghdr *m = &msgs[i].msg_hdr;
-            ended |=
-                handle_datagram(rx, iov[i].iov_base, msgs[i].msg_len,
-                                (m->msg_flags & MSG_TRUNC) != 0, &from[i], m->msg_namelen, now);
+            ended |= handle_datagram(rx, bufs + (size_t)i * bufsize, got[i].len, got[i].truncated,
+                                     &got[i].from, got[i].fromlen, now);
             if (ended && rx->opt->once)
                 return true;
         }
@@ -215,21 +207,18 @@ static bool receive_udp(struct receiver *rx, unsigned char *bufs)
     return ended;
 }
 
-/* What a full receive buffer made the kernel drop on FD so far: the
- * honest answer to "where did the datagrams go?" on a single host. */
-static uint32_t kernel_drops(int fd)
-{
-    uint32_t mem[SK_MEMINFO_VARS] = {0};
-    socklen_t len = sizeof mem;
-    if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mem, &len) < 0 || len <= SK_MEMINFO_DROPS * 4)
-        return 0;
-    return mem[SK_MEMINFO_DROPS];
-}
-
-/* After a UDP run ended: says what the kernel dropped since DROPS_SEEN. */
+/* After a UDP run ended: says what the kernel dropped since DROPS_SEEN
+ * (the honest answer to "where did the datagrams go?" on a single host),
+ * or that this system does not say. */
 static void note_kernel_drops(int fd, uint32_t *drops_seen)
 {
-    uint32_t drops = kernel_drops(fd);
+    uint32_t drops;
+    if (!probe_kernel_drops(fd, &drops)) {
+        printf("note: kernel drops unavailable: this system does not count the datagrams a "
+               "full receive buffer dropped\n");
+        fflush(stdout);
+        return;
+    }
     if (drops != *drops_seen) {
         printf("note: the kernel dropped %" PRIu32 " datagrams because this socket's "
                "receive buffer was full (try --rcvbuf)\n",
@@ -305,7 +294,7 @@ int probe_listen_run(const char *prog, const struct udppeer_options *opt, int fd
 
     /* 5. communicate */
     sl_trace_before(t, SL_STEP_COMMUNICATE);
-    sl_trace_step(t, SL_STEP_COMMUNICATE, -1, "communicate: recvmmsg() probe datagrams");
+    sl_trace_step(t, SL_STEP_COMMUNICATE, -1, "communicate: %s probe datagrams", probe_recv_call);
     receive_loop(&rx, stop_fd, bufs);
     tcp_runs_stop(&rx.tcp); /* every TCP run ends now: no thread holds the exit */
     fflush(stdout);

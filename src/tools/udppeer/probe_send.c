@@ -1,7 +1,6 @@
 /* The probe sender (UDP client steps 1-6, or TCP for contrast): COUNT
  * numbered, timestamped datagrams at a fixed rate or as fast as the
  * kernel takes them, then END until the receiver's REPORT comes back. */
-#define _GNU_SOURCE /* sendmmsg */
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -13,6 +12,7 @@
 #include <unistd.h>
 
 #include "probe.h"
+#include "probe_io.h"
 #include "socklab/socklab.h"
 
 #define BATCH 64
@@ -51,22 +51,16 @@ static void fill(struct sender *s, unsigned char *buf, uint8_t type, uint64_t se
     sl_probe_put_header(&h, buf);
 }
 
-/* Sends datagrams FIRST..FIRST+N-1 in one sendmmsg() where it can.
- * Returns how many went out, or -1. */
+/* Sends datagrams FIRST..FIRST+N-1, in one sendmmsg() where the system
+ * has it (probe_io.h). Returns how many went out, or -1. */
 static long send_batch(struct sender *s, uint64_t first, unsigned n)
 {
-    struct mmsghdr msgs[BATCH];
-    struct iovec iov[BATCH];
     size_t size = s->opt->size;
-    for (unsigned i = 0; i < n; i++) {
-        unsigned char *b = s->bufs + (size_t)i * size;
-        fill(s, b, SL_PROBE_DATA, first + i, size);
-        iov[i] = (struct iovec){.iov_base = b, .iov_len = size};
-        msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov[i], .msg_iovlen = 1}};
-    }
+    for (unsigned i = 0; i < n; i++)
+        fill(s, s->bufs + (size_t)i * size, SL_PROBE_DATA, first + i, size);
     unsigned done = 0;
     while (done < n) {
-        int r = sendmmsg(s->fd, msgs + done, n - done, MSG_NOSIGNAL);
+        int r = probe_send_datagrams(s->fd, s->bufs + (size_t)done * size, size, n - done);
         if (r < 0) {
             if (errno == EINTR)
                 continue;
@@ -89,6 +83,18 @@ static long send_batch(struct sender *s, uint64_t first, unsigned n)
     return (long)done;
 }
 
+/* Sleeps until AT on sl_monotonic_ns()'s clock. */
+static void sleep_until(uint64_t at)
+{
+    uint64_t now = sl_monotonic_ns();
+    if (at <= now)
+        return;
+    struct timespec ts = {.tv_sec = (time_t)((at - now) / 1000000000u),
+                          .tv_nsec = (long)((at - now) % 1000000000u)};
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}
+
 static int send_all_datagrams(struct sender *s, int stop_fd)
 {
     const struct udppeer_options *opt = s->opt;
@@ -100,10 +106,7 @@ static int send_all_datagrams(struct sender *s, int stop_fd)
             /* Datagram i is due at start + i/rate: send those due now. */
             uint64_t due = (uint64_t)((double)(sl_monotonic_ns() - start) * opt->rate / 1e9) + 1;
             if (due <= sent) {
-                uint64_t at = start + (uint64_t)((double)sent * 1e9 / opt->rate);
-                struct timespec ts = {.tv_sec = (time_t)(at / 1000000000u),
-                                      .tv_nsec = (long)(at % 1000000000u)};
-                clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+                sleep_until(start + (uint64_t)((double)sent * 1e9 / opt->rate));
                 continue;
             }
             if (due - sent < n)
@@ -113,7 +116,7 @@ static int send_all_datagrams(struct sender *s, int stop_fd)
             n = (unsigned)(opt->count - sent);
         long r = send_batch(s, sent, n);
         if (r < 0) {
-            sl_cli_log(s->prog, "sendmmsg: %s", SL_STRERROR(errno));
+            sl_cli_log(s->prog, "send: %s", SL_STRERROR(errno));
             return -1;
         }
         sent += (uint64_t)r;
@@ -140,7 +143,7 @@ static int await_report(struct sender *s, int stop_fd, struct sl_probe_result *r
      * ENDs were lost before one arrived. */
     for (uint64_t attempt = 0;; attempt++) {
         fill(s, end, SL_PROBE_END, attempt, sizeof end);
-        (void)send(s->fd, end, sizeof end, MSG_NOSIGNAL);
+        (void)probe_send_datagrams(s->fd, end, sizeof end, 1);
         uint64_t resend = sl_monotonic_ns() + 100000000u;
         for (;;) {
             uint64_t now = sl_monotonic_ns();
@@ -156,9 +159,13 @@ static int await_report(struct sender *s, int stop_fd, struct sl_probe_result *r
                 return -1;
             if (n <= 0 || !p[0].revents)
                 continue;
-            ssize_t len = recv(s->fd, in, sizeof in, MSG_DONTWAIT);
-            if (len < 0) {
-                if (sl_udp_is_icmp_error(errno))
+            /* The layer's receive: an ICMP error reads as on Linux on both
+             * systems (Winsock says WSAECONNRESET). */
+            struct sockaddr_storage from;
+            socklen_t fromlen;
+            ssize_t len = sl_udp_recvfrom(s->fd, in, sizeof in, &from, &fromlen);
+            if (len < 0 || (size_t)len > sizeof in) { /* too big for a REPORT */
+                if (len < 0 && sl_udp_is_icmp_error(errno))
                     s->refused = true;
                 continue;
             }
@@ -193,9 +200,10 @@ static int open_udp(struct sender *s, const struct sl_trace *t, char name[SL_ADD
         /* 3. the receiver's address */
         sl_trace_before(t, SL_STEP_ADDRESS);
         sl_trace_step(t, SL_STEP_ADDRESS, -1, "receiver address %s", name);
-        rc = connect(s->fd, res->ai_addr, res->ai_addrlen);
-        if (rc < 0)
+        rc = sl_socket_connect(s->fd, res->ai_addr, (socklen_t)res->ai_addrlen);
+        if (rc < 0) {
             snprintf(err, SL_ERRLEN, "connect %s: %s", name, SL_STRERROR(errno));
+        }
     }
     freeaddrinfo(res);
     return rc;
@@ -242,16 +250,14 @@ static int run_tcp(struct sender *s, int stop_fd, const struct sl_trace *t)
     while (sent < opt->count) {
         unsigned n = opt->count - sent < BATCH ? (unsigned)(opt->count - sent) : BATCH;
         if (opt->rate > 0) {
-            uint64_t at = start + (uint64_t)((double)sent * 1e9 / opt->rate);
-            struct timespec ts = {.tv_sec = (time_t)(at / 1000000000u),
-                                  .tv_nsec = (long)(at % 1000000000u)};
-            clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+            sleep_until(start + (uint64_t)((double)sent * 1e9 / opt->rate));
             n = 1;
         }
         for (unsigned i = 0; i < n; i++)
             fill(s, s->bufs + (size_t)i * opt->size, SL_PROBE_DATA, sent + i, opt->size);
-        if (sl_send_all(s->fd, s->bufs, (size_t)n * opt->size) < 0)
+        if (sl_send_all(s->fd, s->bufs, (size_t)n * opt->size) < 0) {
             return sl_cli_fail(s->prog, "send: %s", SL_STRERROR(errno));
+        }
         sent += n;
         if ((opt->rate > 0 || (sent & 0xfff) < n) && stop_requested(stop_fd))
             return SL_EXIT_FAILURE;
@@ -287,7 +293,7 @@ int probe_send_run(const char *prog, const struct udppeer_options *opt, int stop
         /* 5. close the socket */
         sl_trace_before(t, SL_STEP_CLOSE);
         sl_trace_step(t, SL_STEP_CLOSE, s.fd, "close");
-        close(s.fd);
+        sl_socket_close(s.fd);
     }
     free(s.bufs);
     return rc;

@@ -10,9 +10,7 @@
  *   - SIGINT/SIGTERM or --once: every run polls the quit pipe, and the
  *     sockets are shut down before the threads are joined, so no thread
  *     can hold the exit up. */
-#define _GNU_SOURCE /* accept4 */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,7 +47,7 @@ static ssize_t recv_exact(int fd, unsigned char *buf, size_t len, int quit_fd, u
             errno = n == 0 ? ETIMEDOUT : n > 0 ? ECANCELED : errno;
             return -1;
         }
-        ssize_t r = recv(fd, buf + got, len - got, MSG_DONTWAIT);
+        ssize_t r = sl_socket_recv_nowait(fd, buf + got, len - got);
         if (r == 0)
             return 0;
         if (r < 0) {
@@ -162,7 +160,7 @@ static void *tcp_run_main(void *arg)
         sl_cli_log(rx->prog, "TCP run: %s", problem);
     free(buf);
     atomic_store(&slot->ended, true);
-    (void)!write(rx->tcp.ended_pipe[1], "", 1);
+    sl_wakeup_signal(rx->tcp.ended_pipe[1]);
     return NULL;
 }
 
@@ -170,8 +168,8 @@ int tcp_runs_init(struct tcp_runs *t, struct receiver *rx, int lfd, char err[SL_
 {
     memset(t, 0, sizeof *t);
     t->lfd = lfd;
-    if (lfd >= 0 && fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) | O_NONBLOCK) < 0) {
-        snprintf(err, SL_ERRLEN, "fcntl O_NONBLOCK: %s", SL_STRERROR(errno));
+    if (lfd >= 0 && sl_socket_set_nonblocking(lfd, true) < 0) {
+        snprintf(err, SL_ERRLEN, "non-blocking listener: %s", SL_STRERROR(errno));
         return -1;
     }
     for (int i = 0; i < TCP_RUNS_MAX; i++) {
@@ -181,14 +179,14 @@ int tcp_runs_init(struct tcp_runs *t, struct receiver *rx, int lfd, char err[SL_
     }
     atomic_init(&t->quitting, false);
     t->quit_pipe[0] = t->quit_pipe[1] = -1;
-    if (pipe2(t->ended_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
-        snprintf(err, SL_ERRLEN, "pipe: %s", SL_STRERROR(errno));
+    /* Wake-up channels, not pipes: on Windows only sockets can be polled. */
+    if (sl_wakeup_open(t->ended_pipe) < 0) {
+        snprintf(err, SL_ERRLEN, "wake-up channel: %s", SL_STRERROR(errno));
         return -1;
     }
-    if (pipe2(t->quit_pipe, O_CLOEXEC) < 0) {
-        snprintf(err, SL_ERRLEN, "pipe: %s", SL_STRERROR(errno));
-        close(t->ended_pipe[0]);
-        close(t->ended_pipe[1]);
+    if (sl_wakeup_open(t->quit_pipe) < 0) {
+        snprintf(err, SL_ERRLEN, "wake-up channel: %s", SL_STRERROR(errno));
+        sl_wakeup_close(t->ended_pipe);
         return -1;
     }
     return 0;
@@ -214,9 +212,14 @@ static int take_connection(struct tcp_runs *t, struct receiver *rx, struct socka
                            socklen_t *peerlen)
 {
     *peerlen = sizeof *peer;
-    int fd = accept4(t->lfd, (struct sockaddr *)peer, peerlen, SOCK_CLOEXEC);
-    if (fd >= 0)
+    int fd = (int)accept(t->lfd, (struct sockaddr *)peer, peerlen);
+    if (fd >= 0) {
+        /* Windows passes the listener's non-blocking mode on; the run
+         * wants a blocking socket (Linux gives one anyway). */
+        (void)sl_socket_set_nonblocking(fd, false);
         return fd;
+    }
+    sl_socket_failed();
     if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
         /* Every retry would fail at once: let the listener be for 100 ms. */
         sl_cli_log(rx->prog, "TCP run refused: accept: %s", SL_STRERROR(errno));
@@ -239,7 +242,7 @@ void tcp_runs_accept(struct tcp_runs *t)
     if (slot == NULL) {
         sl_cli_log(rx->prog, "TCP run from %s refused: %d TCP runs at once already", name,
                    TCP_RUNS_MAX);
-        close(fd);
+        sl_socket_close(fd);
         return;
     }
     slot->fd = fd;
@@ -250,7 +253,7 @@ void tcp_runs_accept(struct tcp_runs *t)
     if (rc != 0) {
         sl_cli_log(rx->prog, "TCP run from %s refused: cannot start a thread: %s", name,
                    SL_STRERROR(rc));
-        close(fd);
+        sl_socket_close(fd);
         slot->fd = -1;
     }
 }
@@ -262,7 +265,7 @@ static void join_runs(struct tcp_runs *t, bool all)
         struct tcp_slot *slot = &t->slot[i];
         if (slot->fd >= 0 && (all || atomic_load(&slot->ended))) {
             pthread_join(slot->thread, NULL);
-            close(slot->fd);
+            sl_socket_close(slot->fd);
             slot->fd = -1;
         }
     }
@@ -270,23 +273,19 @@ static void join_runs(struct tcp_runs *t, bool all)
 
 void tcp_runs_reap(struct tcp_runs *t)
 {
-    char drain[64];
-    while (read(t->ended_pipe[0], drain, sizeof drain) > 0)
-        ;
+    sl_wakeup_drain(t->ended_pipe[0]);
     join_runs(t, false);
 }
 
 void tcp_runs_stop(struct tcp_runs *t)
 {
     atomic_store(&t->quitting, true);
-    (void)!write(t->quit_pipe[1], "", 1);
+    sl_wakeup_signal(t->quit_pipe[1]);
     /* The runs poll the quit pipe; a send that blocks is cut here. */
     for (int i = 0; i < TCP_RUNS_MAX; i++)
         if (t->slot[i].fd >= 0)
-            shutdown(t->slot[i].fd, SHUT_RDWR);
+            sl_socket_shutdown_wake(t->slot[i].fd, SHUT_RDWR);
     join_runs(t, true);
-    for (int i = 0; i < 2; i++) {
-        close(t->ended_pipe[i]);
-        close(t->quit_pipe[i]);
-    }
+    sl_wakeup_close(t->ended_pipe);
+    sl_wakeup_close(t->quit_pipe);
 }
