@@ -197,11 +197,12 @@ class FloodTest(unittest.TestCase):
         self.assertEqual(numbers(bob.finish(self), b"alice"), list(range(1500)))
         bob.peer.close()
 
-    def test_big_room_drops_the_stuck_at_either_end_of_the_list(self):
+    def test_big_room_shared_fan_out_drops_the_stuck_at_either_end(self):
         # 40 readers and 2 clients that never read: one joined first (the
-        # end of the room's list), one just before the sender (its start).
-        # The sender holds both (backpressure) until the stall time drops
-        # them, one after the other; every reader gets every line in order.
+        # oldest: the fan-out helper's end of the list), one joined just
+        # before the sender (the sender's own end). A line to 40+ listeners
+        # is shared between the sender and a helper, so each side must hold
+        # its stuck client (backpressure) until the stall time drops it.
         self.server("--flood", "off", "--stall-timeout", "1")
 
         def stuck_client():
@@ -363,7 +364,10 @@ class FanOutTest(unittest.TestCase):
     def test_many_senders_to_many_listeners_in_order_per_sender(self):
         srv = Server(self, "tcpchat-server", "--flood", "off")
         listeners = []
-        for i in range(24):
+        # 48 listeners and 6 senders: past CHAT_FANOUT_MIN (32), so each
+        # line is shared between its sender and a fan-out helper whenever
+        # one is idle, and written by the sender alone when not.
+        for i in range(48):
             s = socket.socket()
             if i % 3 == 0:  # some with small buffers: they take the queued path
                 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
@@ -396,14 +400,17 @@ class FanOutTest(unittest.TestCase):
 
     def test_one_thread_per_client_plus_a_fixed_pool(self):
         srv = Server(self, "tcpchat-server", "-v")
-        pool = int(srv.wait_stderr(r"(\d+) writer threads").group(1))
+        m = srv.wait_stderr(r"(\d+) writer threads, (\d+) fan-out helpers")
+        pool, helpers = int(m.group(1)), int(m.group(2))
         self.assertGreaterEqual(pool, 1)
         self.assertLessEqual(pool, 8)
+        self.assertGreaterEqual(helpers, 1)
+        self.assertLessEqual(helpers, 4)
 
         def threads():
             with open(f"/proc/{srv.proc.pid}/status") as f:
                 return int(re.search(r"^Threads:\s+(\d+)$", f.read(), re.M).group(1))
-        fixed = 4 + pool  # main, the signal waiter, refusals, a sanitizer's own; the pool
+        fixed = 4 + pool + helpers  # main, the signal waiter, refusals, a sanitizer's own; the pools
         base = threads()
         self.assertLessEqual(base, fixed)
         peers = []

@@ -9,6 +9,7 @@
 
 #include "backpressure.h"
 #include "command_parse.h"
+#include "fanout.h"
 #include "floodlimit.h"
 #include "outqueue.h"
 #include "socklab/addr.h"
@@ -31,6 +32,9 @@
  * clients: beyond that, announcing each of N joins to N people costs N^2
  * deliveries (use /who instead). Drops for not reading are always told. */
 #define CHAT_ANNOUNCE_MAX 500
+/* A broadcast to at least this many clients shares the work with a fan-out
+ * helper (fanout.h): below it, waking the helper costs about what it saves. */
+#define CHAT_FANOUT_MIN 32
 #define CHAT_NO_MEMORY "!!! server out of memory, try again later\n"
 
 struct chat_client {
@@ -40,6 +44,7 @@ struct chat_client {
     char nick[CHAT_NICK_MAX_BYTES + 1]; /* written under the room's write lock */
     struct outqueue out;
     struct bp_waits waits;           /* listeners this client's last line must wait for */
+    struct bp_waits helper_waits;    /* the same, noted by a fan-out helper (fanout.h) */
     struct flood_bucket flood;       /* its flood limit */
     unsigned long lines;             /* lines received, for the trace */
     char quit_reason[256];           /* from /quit, sanitised */
@@ -55,12 +60,15 @@ struct chat_room {
     /* Sends for listeners whose socket buffer was full: the only threads
      * besides one per client and the server's own. */
     struct writer_pool writers;
+    /* A second thread for large broadcasts (fanout.h), a fixed few. */
+    struct fanout_pool fanout;
 
     /* Readers (broadcasts, /who, /msg) share it; joins, leaves and renames
      * take it exclusively. Never held across a blocking call: a push is a
      * non-blocking send, or a copy into a queue. */
     pthread_rwlock_t lock;
-    struct chat_client *clients;
+    struct chat_client *clients; /* newest first */
+    struct chat_client *oldest;  /* the list's tail, where a fan-out helper starts */
     unsigned long nclients;
     unsigned long next_guest;
     atomic_bool closing;

@@ -128,8 +128,12 @@ int main(int argc, char **argv)
     rc = writer_pool_start(&room.writers, writers, outq_drain);
     if (rc != 0)
         return sl_cli_fail(prog, "writer threads: %s", SL_STRERROR(rc));
+    unsigned helpers = fanout_default_size();
+    rc = fanout_start(&room.fanout, helpers);
+    if (rc != 0)
+        return sl_cli_fail(prog, "fan-out threads: %s", SL_STRERROR(rc));
     if (opt.verbose)
-        sl_cli_log(prog, "%u writer threads", writers);
+        sl_cli_log(prog, "%u writer threads, %u fan-out helpers", writers, helpers);
     sl_cli_print_listening(lfd);
     /* 6. accept clients, a thread each: 7. communicate (chat_serve)  8. close */
     sl_server_run(&server);
@@ -139,6 +143,7 @@ int main(int argc, char **argv)
     room_close(&room);             /* "*** server shutting down" to everyone */
     sl_server_stop(&server, 2000); /* 8. for the clients still there */
     writer_pool_stop(&room.writers);
+    fanout_stop(&room.fanout);
     /* 9. cleanup */
     sl_cleanup(&room.trace);
     return SL_EXIT_OK;

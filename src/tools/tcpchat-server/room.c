@@ -12,7 +12,7 @@
 
 int room_init(struct chat_room *room)
 {
-    room->clients = NULL;
+    room->clients = room->oldest = NULL;
     room->nclients = 0;
     room->next_guest = 1;
     atomic_init(&room->closing, false);
@@ -42,6 +42,8 @@ int room_join(struct chat_room *room, struct chat_client *c)
     c->next = room->clients;
     if (c->next)
         c->next->prev = c;
+    else
+        room->oldest = c;
     room->clients = c;
     room->nclients++;
     /* Forced: under the write lock no one may wait, and the queue is empty. */
@@ -62,6 +64,8 @@ void room_leave(struct chat_room *room, struct chat_client *c)
         room->clients = c->next;
     if (c->next)
         c->next->prev = c->prev;
+    else
+        room->oldest = c->prev;
     room->nclients--;
     pthread_rwlock_unlock(&room->lock);
 }
@@ -74,14 +78,49 @@ static void deliver(struct chat_client *c, const char *line, size_t len, struct 
     bp_deliver(w, &c->out, line, len);
 }
 
+/* A broadcast shared by the sender (from the list's head) and a fan-out
+ * helper (from its tail). Every client is claimed once, by whoever gets
+ * to it first: together they claim exactly NCLIENTS, so their parts
+ * meet and never overlap. */
+struct shared_broadcast {
+    struct chat_room *room;
+    struct chat_client *from;
+    const char *line;
+    size_t len;
+    atomic_ulong claimed;
+};
+
+static bool claim(struct shared_broadcast *b)
+{
+    return atomic_fetch_add_explicit(&b->claimed, 1, memory_order_relaxed) < b->room->nclients;
+}
+
+/* The helper's half: under the sender's read lock, which it holds until
+ * fanout_finish. Holds go to FROM's second list (the first is the
+ * sender's, written meanwhile). */
+static void deliver_from_oldest(void *arg)
+{
+    struct shared_broadcast *b = arg;
+    for (struct chat_client *c = b->room->oldest; c && claim(b); c = c->prev)
+        if (c != b->from)
+            deliver(c, b->line, b->len, &b->from->helper_waits);
+}
+
 void room_broadcast(struct chat_room *room, struct chat_client *from, const char *line, size_t len)
 {
     pthread_rwlock_rdlock(&room->lock);
-    for (struct chat_client *c = room->clients; c; c = c->next)
+    struct shared_broadcast b = {room, from, line, len, 0};
+    struct fanout_helper *helper = room->nclients >= CHAT_FANOUT_MIN
+                                       ? fanout_try_start(&room->fanout, deliver_from_oldest, &b)
+                                       : NULL;
+    for (struct chat_client *c = room->clients; c && (!helper || claim(&b)); c = c->next)
         if (c != from)
             deliver(c, line, len, &from->waits);
+    if (helper)
+        fanout_finish(helper);
     pthread_rwlock_unlock(&room->lock);
     bp_wait(&from->waits, line, len);
+    bp_wait(&from->helper_waits, line, len);
 }
 
 /* Formats a server line with its LF into LINE (SIZE bytes); its length. */

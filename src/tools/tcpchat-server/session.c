@@ -183,7 +183,7 @@ void chat_serve(struct sl_conn *conn, void *ctx)
     }
     c->room = room;
     c->fd = conn->fd;
-    c->waits.stall_ms = room->stall_ms;
+    c->waits.stall_ms = c->helper_waits.stall_ms = room->stall_ms;
     flood_start(&c->flood, &room->flood, sl_monotonic_ns());
     memcpy(c->peer, conn->peer, sizeof c->peer);
     if (join(room, c))
@@ -191,5 +191,6 @@ void chat_serve(struct sl_conn *conn, void *ctx)
     else if (!atomic_load(&room->closing))
         (void)!sl_send_all(conn->fd, CHAT_NO_MEMORY, sizeof CHAT_NO_MEMORY - 1);
     bp_free(&c->waits);
+    bp_free(&c->helper_waits);
     free(c); /* 8. disconnect: sl_server closes the socket */
 }
