@@ -491,7 +491,7 @@ int sl_windows_tcp_state(unsigned long mib)
 void *sl_windows_tcp_table(int family, int table_class, unsigned long *rc)
 {
     ULONG size = 0;
-    for (int tries = 0; tries < 5; tries++) {
+    for (int tries = 0; tries < 8; tries++) {
         void *table = size ? malloc(size) : NULL;
         if (size && table == NULL) {
             *rc = ERROR_NOT_ENOUGH_MEMORY;
@@ -504,6 +504,9 @@ void *sl_windows_tcp_table(int family, int table_class, unsigned long *rc)
         free(table);
         if (*rc != ERROR_INSUFFICIENT_BUFFER && *rc != NO_ERROR)
             return NULL;
+        /* Room for the rows that come meanwhile: on a busy machine (a test
+         * suite, a lab) the exact size is stale by the next call. */
+        size += size / 4 + 64 * (ULONG)sizeof(MIB_TCP6ROW_OWNER_PID);
     }
     *rc = ERROR_INSUFFICIENT_BUFFER;
     return NULL;
