@@ -132,6 +132,20 @@ class Reader(threading.Thread):
         return bytes(self.data)
 
 
+def welcomed(sock):
+    """Reads SOCK (a raw client) up to its welcome line, which says it has
+    joined: a line broadcast before that is not for it. Returns the bytes
+    read (the welcome, perhaps with more after it)."""
+    data = bytearray()
+    sock.settimeout(30)
+    while b"\n" not in data:
+        chunk = sock.recv(256)
+        assert chunk, "the server closed before the welcome"
+        data += chunk
+    assert data.startswith(b"*** welcome, you are "), bytes(data[:80])
+    return bytes(data)
+
+
 def numbers(data, nick):
     """The numbers of NICK's lines "NICK: 00042 ..." in DATA, in arrival order."""
     return [int(n) for n in re.findall(rb"^" + nick + rb": (\d{5}) ", data, re.M)]
@@ -210,6 +224,7 @@ class FloodTest(unittest.TestCase):
             s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
             s.connect(("127.0.0.1", self.srv.port))
             self.addCleanup(s.close)
+            welcomed(s)  # in the room; from here on it reads nothing
             return s
         oldest = stuck_client()
         readers = [Reader(self.srv.port, b"alice: after the drop\n") for _ in range(40)]
@@ -348,12 +363,13 @@ class FanOutTest(unittest.TestCase):
         late.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         late.connect(("127.0.0.1", srv.port))
         self.addCleanup(late.close)
+        first = welcomed(late)  # joined before anyone talks; it reads nothing more yet
         a, b = self.senders(srv.port, 2)
         count = 120  # about 180 KB from each: past both socket buffers, within the queue
         threads = self.talk_at_once([a, b], count)
         time.sleep(1.5)  # LATE reads nothing yet: its socket fills, the rest is queued
         tails = [f"s{k}: {numbered_line(count - 1)}\n".encode() for k in range(2)]
-        data = self.read_all(late, tails)
+        data = first + self.read_all(late, tails)
         for t in threads:
             t.join()
         for nick in (b"s0", b"s1"):
@@ -373,6 +389,7 @@ class FanOutTest(unittest.TestCase):
                 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
             s.connect(("127.0.0.1", srv.port))
             self.addCleanup(s.close)
+            welcomed(s)  # joined before the senders talk
             listeners.append(s)
         senders = self.senders(srv.port, 6)
         count = 60
