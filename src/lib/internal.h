@@ -41,6 +41,9 @@ struct sl_names {
  * errno ENOMEM. */
 int sl_names_add(struct sl_names *l, char *name);
 void sl_names_free(struct sl_names *l);
+/* Ends a listing: RC 0 hands the names to *NAMES and *N and returns 0;
+ * otherwise frees them and returns -1 with errno ENOMEM. */
+int sl_names_give(struct sl_names *l, int rc, char ***names, size_t *n);
 
 /* How a server's socket is made (steps 2-4), and what follows the bind. */
 struct sl_passive {

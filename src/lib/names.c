@@ -25,6 +25,18 @@ int sl_names_add(struct sl_names *l, char *name)
     return 0;
 }
 
+int sl_names_give(struct sl_names *l, int rc, char ***names, size_t *n)
+{
+    if (rc < 0) {
+        sl_names_free(l);
+        errno = ENOMEM;
+        return -1;
+    }
+    *names = l->v;
+    *n = l->len;
+    return 0;
+}
+
 void sl_names_free(struct sl_names *l)
 {
     while (l->len > 0)

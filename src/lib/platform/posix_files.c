@@ -67,14 +67,7 @@ static int names_of(DIR *d, char ***names, size_t *n)
         if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
             rc = sl_names_add(&l, strdup(e->d_name));
     closedir(d);
-    if (rc < 0) {
-        sl_names_free(&l);
-        errno = ENOMEM;
-        return -1;
-    }
-    *names = l.v;
-    *n = l.len;
-    return 0;
+    return sl_names_give(&l, rc, names, n);
 }
 
 int sl_dir_names(const char *path, char ***names, size_t *n)

@@ -192,14 +192,7 @@ static int names_of(const wchar_t *pattern, char ***names, size_t *n)
             rc = sl_names_add(&l, to_utf8(e.cFileName));
     while (rc == 0 && FindNextFileW(h, &e));
     FindClose(h);
-    if (rc < 0) {
-        sl_names_free(&l);
-        errno = ENOMEM;
-        return -1;
-    }
-    *names = l.v;
-    *n = l.len;
-    return 0;
+    return sl_names_give(&l, rc, names, n);
 }
 
 int sl_dir_names(const char *path, char ***names, size_t *n)
