@@ -175,14 +175,6 @@ int sl_file_open_read(const char *path);
 /* pread(): up to LEN bytes of FD at OFF; 0 at the end. -1 + errno. */
 ssize_t sl_file_pread(int fd, void *buf, size_t len, uint64_t off);
 
-struct sl_file_info {
-    uint64_t size;
-    uint32_t mode; /* permission bits (0777) */
-    int64_t mtime; /* seconds since 1970 */
-};
-/* fstat(): FD's size, permissions and modification time. 0 or -1 + errno. */
-int sl_file_info(int fd, struct sl_file_info *fi);
-
 enum sl_path_kind { SL_PATH_OTHER, SL_PATH_FILE, SL_PATH_DIR };
 /* What PATH is: stat() when FOLLOW, else lstat() (a symlink, and on
  * Windows any reparse point, is OTHER). 0 or -1 + errno. */
@@ -238,6 +230,7 @@ struct sl_file_stat {
     uint64_t dev;   /* dev and ino: the same file (Windows: volume, file index) */
     uint64_t ino;
     uint64_t size;
+    uint32_t mode; /* permission bits (0777) */
     int64_t mtime; /* seconds since 1970 */
 };
 /* fstat(FD) / fstatat(DIR, NAME, AT_SYMLINK_NOFOLLOW). */

@@ -31,16 +31,6 @@ ssize_t sl_file_pread(int fd, void *buf, size_t len, uint64_t off)
     return pread(fd, buf, len, (off_t)off);
 }
 
-int sl_file_info(int fd, struct sl_file_info *fi)
-{
-    struct stat st;
-    if (fstat(fd, &st) < 0)
-        return -1;
-    *fi = (struct sl_file_info){
-        .size = (uint64_t)st.st_size, .mode = (uint32_t)st.st_mode & 0777, .mtime = st.st_mtime};
-    return 0;
-}
-
 int sl_path_kind(const char *path, bool follow, enum sl_path_kind *kind)
 {
     struct stat st;
@@ -149,6 +139,7 @@ static void stat_from(const struct stat *s, struct sl_file_stat *st)
         .dev = (uint64_t)s->st_dev,
         .ino = (uint64_t)s->st_ino,
         .size = (uint64_t)s->st_size,
+        .mode = (uint32_t)s->st_mode & 0777,
         .mtime = s->st_mtime,
     };
 }

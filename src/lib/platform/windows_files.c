@@ -120,16 +120,6 @@ ssize_t sl_file_pread(int fd, void *buf, size_t len, uint64_t off)
     return (ssize_t)got;
 }
 
-int sl_file_info(int fd, struct sl_file_info *fi)
-{
-    struct _stat64 st;
-    if (_fstat64(fd, &st) < 0)
-        return -1;
-    *fi = (struct sl_file_info){
-        .size = (uint64_t)st.st_size, .mode = (uint32_t)st.st_mode & 0777, .mtime = st.st_mtime};
-    return 0;
-}
-
 int sl_path_kind(const char *path, bool follow, enum sl_path_kind *kind)
 {
     wchar_t *w = to_wide(path);
@@ -527,6 +517,7 @@ static int stat_handle(HANDLE h, struct sl_file_stat *st)
         .dev = info.dwVolumeSerialNumber,
         .ino = ((uint64_t)info.nFileIndexHigh << 32) | info.nFileIndexLow,
         .size = ((uint64_t)info.nFileSizeHigh << 32) | info.nFileSizeLow,
+        .mode = a & FILE_ATTRIBUTE_READONLY ? 0444 : 0666,
         .mtime = unix_seconds(info.ftLastWriteTime),
     };
     return 0;
@@ -535,7 +526,13 @@ static int stat_handle(HANDLE h, struct sl_file_stat *st)
 int sl_file_stat(int fd, struct sl_file_stat *st)
 {
     HANDLE h = os_handle(fd);
-    return h == INVALID_HANDLE_VALUE ? -1 : stat_handle(h, st);
+    if (h == INVALID_HANDLE_VALUE || stat_handle(h, st) < 0)
+        return -1;
+    /* The C runtime's permission bits, as ftsend has always announced them. */
+    struct _stat64 s;
+    if (_fstat64(fd, &s) == 0)
+        st->mode = (uint32_t)s.st_mode & 0777;
+    return 0;
 }
 
 int sl_file_stat_at(int dir, const char *name, struct sl_file_stat *st)

@@ -141,7 +141,7 @@ static int send_one(int fd, const char *prog, const struct send_item *it, char *
     struct sl_ft_header *h = calloc(1, sizeof *h);
     struct sl_ft_answer *a = malloc(sizeof *a);
     uint8_t *hdr = malloc(SL_FT_HEADER_MAX);
-    struct sl_file_info st;
+    struct sl_file_stat st;
     int rc = -1;
     int file = sl_file_open_read(it->path);
 
@@ -150,7 +150,7 @@ static int send_one(int fd, const char *prog, const struct send_item *it, char *
         snprintf(err, SL_ERRLEN, "out of memory");
         goto out;
     }
-    if (file < 0 || sl_file_info(file, &st) < 0) {
+    if (file < 0 || sl_file_stat(file, &st) < 0) {
         sl_cli_log(prog, "%s: %s", it->path, SL_STRERROR(errno));
         rc = 0;
         goto out;
